@@ -1,0 +1,125 @@
+// Runs ONE measurement of ONE system in this (fresh) Node process and prints its result as JSON on
+// the last line of stdout. Started by run.mjs:  node child.mjs <system> <scenario> <port>
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { delta, snapshot } from './redis-stats.mjs';
+
+const [systemName, scenario, portText] = process.argv.slice(2);
+const host = '127.0.0.1';
+const port = Number(portText);
+if (!port || port === 6379) throw new Error('child.mjs needs the private port (never 6379)');
+
+const SIZES = {
+  throughput: Number(process.env.BENCH_JOBS ?? 20_000),
+  latency: Number(process.env.BENCH_LATENCY_JOBS ?? 2_000),
+  memory: Number(process.env.BENCH_MEMORY_JOBS ?? 100_000),
+};
+const CONCURRENCY = 50;
+const JOB_TIMEOUT_MS = 10_000;
+
+const system = await import(`./systems/${systemName}.mjs`);
+const stats = new Redis({ host, port, lazyConnect: true });
+await stats.connect();
+
+// A run that stalls must fail, not hang the whole bench.
+setTimeout(() => {
+  console.error(`watchdog: ${systemName} ${scenario} took over 180 s`);
+  process.exit(3);
+}, 180_000).unref();
+
+const payloads = (count) => Array.from({ length: count }, (_, i) => ({ i, kind: 'bench' }));
+
+async function throughput(handler) {
+  const total = SIZES.throughput;
+  const instance = await system.create({ host, port, queueName: 'bench', keepCompleted: false });
+  const s0 = await snapshot(stats);
+  const e0 = performance.now();
+  await instance.enqueueBulk(payloads(total));
+  const enqueueMs = performance.now() - e0;
+  const s1 = await snapshot(stats);
+
+  let completed = 0;
+  let allDone;
+  const done = new Promise((resolve) => (allDone = resolve));
+  const p0 = performance.now();
+  await instance.startWorker({
+    concurrency: CONCURRENCY,
+    handler,
+    onCompleted: () => {
+      completed += 1;
+      if (completed === total) allDone();
+    },
+  });
+  await done;
+  const processMs = performance.now() - p0;
+  const s2 = await snapshot(stats);
+  await instance.close();
+  const enqueue = delta(s0, s1);
+  const processing = delta(s1, s2);
+  const all = delta(s0, s2);
+  return {
+    jobs: total,
+    enqueueMs,
+    processMs,
+    processPerSec: total / (processMs / 1000),
+    enqueuePerSec: total / (enqueueMs / 1000),
+    commandsPerJob: all.commands / total,
+    enqueueCommandsPerJob: enqueue.commands / total,
+    processCommandsPerJob: processing.commands / total,
+    cpuMicrosPerJob: all.cpuMicros / total,
+    processCpuMicrosPerJob: processing.cpuMicros / total,
+    commandStats: perJob(all.commandStats, total),
+  };
+}
+
+async function latency() {
+  const total = SIZES.latency;
+  const instance = await system.create({ host, port, queueName: 'bench', keepCompleted: true });
+  await instance.startWorker({ concurrency: CONCURRENCY, handler: async () => undefined, onCompleted: () => {} });
+  await instance.prepareRoundTrips();
+  for (let i = 0; i < 50; i++) await instance.roundTrip({ i, kind: 'warmup' }, JOB_TIMEOUT_MS);
+  const samples = [];
+  for (let i = 0; i < total; i++) {
+    const started = performance.now();
+    await instance.roundTrip({ i, kind: 'bench' }, JOB_TIMEOUT_MS);
+    samples.push(performance.now() - started);
+  }
+  await instance.close();
+  samples.sort((a, b) => a - b);
+  const pick = (q) => samples[Math.min(samples.length - 1, Math.ceil(q * samples.length) - 1)];
+  return { jobs: total, p50: pick(0.5), p95: pick(0.95), p99: pick(0.99), max: samples.at(-1) };
+}
+
+async function memory() {
+  const total = SIZES.memory;
+  const instance = await system.create({ host, port, queueName: 'bench', keepCompleted: false });
+  await sleep(200);
+  const s0 = await snapshot(stats);
+  const chunk = 10_000;
+  for (let from = 0; from < total; from += chunk) {
+    const count = Math.min(chunk, total - from);
+    await instance.enqueueBulk(payloads(count).map((p, k) => ({ ...p, i: from + k })));
+  }
+  await sleep(200);
+  const s1 = await snapshot(stats);
+  await instance.close();
+  const keys = await stats.dbsize();
+  return { jobs: total, bytesPerJob: delta(s0, s1).usedMemory / total, keys };
+}
+
+function perJob(commandStats, total) {
+  const out = {};
+  for (const [name, stat] of Object.entries(commandStats)) out[name] = { calls: stat.calls / total, usec: stat.usec / total };
+  return out;
+}
+
+const scenarios = {
+  noop: () => throughput(async () => undefined),
+  sleep1: () => throughput(() => sleep(1)),
+  latency,
+  memory,
+};
+const result = await scenarios[scenario]();
+stats.disconnect();
+console.log(JSON.stringify({ system: systemName, scenario, ...result }));
+process.exit(0);

@@ -1,0 +1,44 @@
+--[[
+  Cancels a job: a waiting or delayed one at once; an active one is flagged, its worker told over pub/sub
+  and its lease cut to the grace period so it ends cancelled even if that worker hangs or died.
+  KEYS: the 14 queue keys (see includes/common.lua).
+  ARGV[1..3] common; ARGV[4] local id, ARGV[5] grace ms, ARGV[6] pub/sub channel of the queue.
+  Returns: the job's state after the call ('' when the job does not exist).
+]]
+--@include common
+local lid = ARGV[4]
+local jk = base .. lid
+local f = redis.call('HMGET', jk, 's', 'g', 'cx')
+local state = f[1]
+if not state then return '' end
+local function toCancelled(removed)
+  if removed == 0 then return state end
+  local e = '{"message":"cancelled","code":"E_JOB_CANCELLED"}'
+  redis.call('HSET', jk, 's', 'cancelled', 'ft', now, 'e', e)
+  redis.call('ZADD', KX, now, lid)
+  emit(lid, 'cancelled', e)
+  return 'cancelled'
+end
+if state == 'waiting' then
+  local removed
+  if f[2] then
+    removed = redis.call('LREM', groupKey(f[2]), 1, lid)
+    if removed > 0 then countGroupWaiting(f[2], -1) end
+  else
+    removed = redis.call('ZREM', KP, lid) + redis.call('LREM', KW, 1, lid)
+  end
+  return toCancelled(removed)
+elseif state == 'delayed' then
+  return toCancelled(redis.call('ZREM', KD, lid))
+elseif state == 'active' then
+  if not f[3] then
+    local deadline = now + tonumber(ARGV[5])
+    redis.call('HSET', jk, 'cx', '1', 'cd', deadline)
+    local current = redis.call('ZSCORE', KA, lid)
+    if current and tonumber(current) > deadline then redis.call('ZADD', KA, 'XX', deadline, lid) end
+    redis.call('PUBLISH', ARGV[6], lid)
+    emit(lid, 'cancelling')
+  end
+  return 'active'
+end
+return state

@@ -1,0 +1,85 @@
+--[[
+  Records the outcomes of active jobs (a batch: acks of one worker gathered in one tick), each fenced by
+  its lease token, then claims the next jobs for that worker: complete-and-claim in one round trip.
+  KEYS: the 14 queue keys (see includes/common.lua).
+  ARGV[1..3] common; ARGV[4] completed max age ms, ARGV[5] completed keep count, ARGV[6] failed max age
+  ms, ARGV[7] failed keep count, ARGV[8] claim count, ARGV[9] worker id, ARGV[10] lease ms,
+  ARGV[11] rate limit max, ARGV[12] rate limit window ms, ARGV[13] number of outcomes, then 5 fields per
+  outcome: local id, lease token, outcome (completed | failed | retry | cancelled | release),
+  payload (result or error JSON, or ''), retry delay ms.
+  Returns: { { state recorded per outcome ('' when its lease was lost) }, claim reply (see claim-14.lua) }.
+]]
+--@include common
+local completedAge, completedKeep = tonumber(ARGV[4]), tonumber(ARGV[5])
+local failedAge, failedKeep = tonumber(ARGV[6]), tonumber(ARGV[7])
+local keepNone = completedAge == 0 and completedKeep == 0
+local CANCELLED = '{"message":"cancelled","code":"E_JOB_CANCELLED"}'
+local trimCompleted, trimFailed, trimCancelled = 0, 0, 0
+
+local function finishOne(lid, token, outcome, payload, delay)
+  local jk = base .. lid
+  local f = redis.call('HMGET', jk, 'c', 'cx', 'g', 'pr', 'ik')
+  if f[1] ~= token or redis.call('ZREM', KA, lid) == 0 then return '' end
+  local group = f[3]
+  -- A cancel request recorded before the outcome wins over it.
+  if f[2] and outcome ~= 'release' then
+    outcome = 'cancelled'
+    if payload == '' then payload = CANCELLED end
+  end
+  local state = outcome
+  if outcome == 'completed' then
+    emit(lid, 'completed', payload)
+    if keepNone then
+      -- Keep none: the job goes at once (its result travelled in the event).
+      removeJob(nil, lid, f[5])
+    else
+      redis.call('HSET', jk, 's', 'completed', 'r', payload, 'ft', now)
+      redis.call('ZADD', KC, now, lid)
+      trimCompleted = trimCompleted + 1
+    end
+  elseif outcome == 'failed' or outcome == 'cancelled' then
+    redis.call('HSET', jk, 's', outcome, 'e', payload, 'ft', now)
+    if outcome == 'failed' then
+      redis.call('ZADD', KF, now, lid)
+      trimFailed = trimFailed + 1
+    else
+      redis.call('ZADD', KX, now, lid)
+      trimCancelled = trimCancelled + 1
+    end
+    emit(lid, outcome, payload)
+  elseif outcome == 'retry' then
+    local runAt = now + tonumber(delay)
+    if runAt > now then
+      redis.call('HSET', jk, 's', 'delayed', 'ra', runAt, 'e', payload)
+      redis.call('ZADD', KD, runAt, lid)
+      if redis.call('ZRANGE', KD, 0, 0)[1] == lid then wake() end
+      state = 'delayed'
+    else
+      redis.call('HSET', jk, 's', 'waiting', 'e', payload)
+      makeReady(lid, tonumber(f[4] or '0'), group, false)
+      state = 'waiting'
+    end
+    emit(lid, 'retrying', tostring(runAt))
+  else -- release: handed back unfinished (shutdown); it does not use up an attempt.
+    redis.call('HINCRBY', jk, 'at', -1)
+    redis.call('HSET', jk, 's', 'waiting')
+    makeReady(lid, tonumber(f[4] or '0'), group, true)
+    emit(lid, 'waiting')
+    state = 'waiting'
+  end
+  releaseGroup(group)
+  return state
+end
+
+local states = {}
+local count = tonumber(ARGV[13])
+for i = 0, count - 1 do
+  local o = 13 + i * 5
+  states[#states + 1] = finishOne(ARGV[o + 1], ARGV[o + 2], ARGV[o + 3], ARGV[o + 4], ARGV[o + 5])
+end
+-- Retention is applied a few jobs beyond what this batch added, so it keeps up with steady traffic.
+if trimCompleted > 0 then trim(KC, completedAge, completedKeep, trimCompleted + 10) end
+if trimFailed > 0 then trim(KF, failedAge, failedKeep, trimFailed + 10) end
+if trimCancelled > 0 then trim(KX, failedAge, failedKeep, trimCancelled + 10) end
+local next = claim(tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]), false)
+return { states, next }

@@ -1,0 +1,225 @@
+--[[
+  Shared prelude of every jobs script (the loader in src/jobs/scripts.ts pastes it in place of the
+  `--@include common` line). Every script receives the same 14 keys of one queue, all under one hash tag:
+    KEYS[1] meta (hash: paused, seq, gw, gw:<group>)      KEYS[2] waiting list (priority 0)   KEYS[3] prioritized zset
+    KEYS[4] delayed zset (score runAt)    KEYS[5] active zset (score = lease deadline)
+    KEYS[6] completed zset (score finish) KEYS[7] failed zset                 KEYS[8] cancelled zset
+    KEYS[9] events stream                 KEYS[10] wake-up marker list       KEYS[11] idempotency hash
+    KEYS[12] ready groups zset            KEYS[13] active count per group     KEYS[14] rate-limit counter
+  and the same first three arguments:
+    ARGV[1] prefix of job hashes (`<prefix>:j:{queue}:`), ARGV[2] events stream cap, ARGV[3] group concurrency.
+  Job hash fields: n name, d data, s state, t created, pr priority, ma max attempts, bo backoff, to timeout,
+  ra runAt, st started, ft finished, r result, e error, pg progress, w worker, c claim counter (lease token),
+  at attempts, sc stalls, cx cancel requested, cd cancel deadline, ik idempotency key, g group.
+]]
+local KM, KW, KP, KD, KA, KC, KF, KX, KE, KK, KI, KG, KGA, KRL =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11],
+  KEYS[12], KEYS[13], KEYS[14]
+local base = ARGV[1]
+local eventsMax = ARGV[2]
+local groupLimit = tonumber(ARGV[3])
+local now = (function()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end)()
+
+-- Priorities 1..1000 sort before 0 (the plain list); within one priority, first in first out.
+local PRIORITY_SPAN = 1099511627776 -- 2^40
+
+-- Final events also go to the channel `<job hash prefix>done` as `lid \n event \n data`: a process
+-- waiting for results then wakes for those only, not for every event of the queue (PUBLISH with no
+-- subscriber costs next to nothing).
+local FINAL = { completed = true, failed = true, cancelled = true, removed = true }
+
+local function emit(lid, event, data)
+  if data then
+    redis.call('XADD', KE, 'MAXLEN', '~', eventsMax, '*', 'j', lid, 'e', event, 'd', data)
+  else
+    redis.call('XADD', KE, 'MAXLEN', '~', eventsMax, '*', 'j', lid, 'e', event)
+  end
+  if FINAL[event] then redis.call('PUBLISH', base .. 'done', lid .. '\n' .. event .. '\n' .. (data or '')) end
+end
+
+-- One marker wakes one idle worker blocked on BLPOP; more than one would only cause empty claims.
+local function wake()
+  if redis.call('LLEN', KK) == 0 then redis.call('RPUSH', KK, '1') end
+end
+
+local function groupKey(group) return base .. 'g:' .. group end
+
+-- Waiting grouped jobs are counted in meta: `gw` for all groups (counts()) and `gw:<group>` per group,
+-- so a listing finds the groups' lists without scanning keys.
+local function countGroupWaiting(group, delta)
+  redis.call('HINCRBY', KM, 'gw', delta)
+  if redis.call('HINCRBY', KM, 'gw:' .. group, delta) <= 0 then redis.call('HDEL', KM, 'gw:' .. group) end
+end
+
+local function groupActive(group) return tonumber(redis.call('HGET', KGA, group) or '0') end
+
+-- Whether the ready-groups set may hold a group in this script run (nil: not looked yet); saves a
+-- ZPOPMIN on every other claim of a queue that uses no groups.
+local groupsMaybeReady = nil
+
+local function offerGroup(group)
+  if groupActive(group) < groupLimit and redis.call('LLEN', groupKey(group)) > 0 then
+    groupsMaybeReady = true
+    if redis.call('ZADD', KG, 'NX', now, group) == 1 then wake() end
+  end
+end
+
+local function releaseGroup(group)
+  if not group then return end
+  if redis.call('HINCRBY', KGA, group, -1) <= 0 then redis.call('HDEL', KGA, group) end
+  offerGroup(group)
+end
+
+-- Puts a job where a claim finds it. `front` is for jobs handed back, which go before newer ones;
+-- `quiet` leaves the wake-up to the caller (a bulk add wakes once).
+local function makeReady(lid, priority, group, front, quiet)
+  if group then
+    -- Grouped jobs wait in per-group lists; meta `gw` counts them for counts().
+    countGroupWaiting(group, 1)
+    if front then redis.call('LPUSH', groupKey(group), lid) else redis.call('RPUSH', groupKey(group), lid) end
+    offerGroup(group)
+    return
+  end
+  if priority > 0 then
+    local seq = front and 0 or redis.call('HINCRBY', KM, 'seq', 1)
+    redis.call('ZADD', KP, (1000 - priority) * PRIORITY_SPAN + seq, lid)
+  elseif front then
+    redis.call('LPUSH', KW, lid)
+  else
+    redis.call('RPUSH', KW, lid)
+  end
+  if not quiet then wake() end
+end
+
+local function promoteDelayed(limit)
+  local due = redis.call('ZRANGEBYSCORE', KD, '-inf', now, 'LIMIT', 0, limit)
+  for _, lid in ipairs(due) do
+    redis.call('ZREM', KD, lid)
+    local jk = base .. lid
+    local f = redis.call('HMGET', jk, 'pr', 'g')
+    redis.call('HSET', jk, 's', 'waiting')
+    makeReady(lid, tonumber(f[1] or '0'), f[2], false)
+    emit(lid, 'waiting')
+  end
+end
+
+-- Deletes a job and frees its idempotency key. `zkey` is the set it is in (nil: none); `ik` may be
+-- passed when the caller already read it (false: the job has none).
+local function removeJob(zkey, lid, ik)
+  local jk = base .. lid
+  if ik == nil then ik = redis.call('HGET', jk, 'ik') end
+  if ik and redis.call('HGET', KI, ik) == lid then redis.call('HDEL', KI, ik) end
+  redis.call('DEL', jk)
+  if zkey then redis.call('ZREM', zkey, lid) end
+end
+
+-- Active retention: expire by age (ms, 0 = keep forever) and by count (-1 = no limit), `limit` per call.
+local function trim(zkey, ageMs, keep, limit)
+  if ageMs > 0 then
+    local old = redis.call('ZRANGEBYSCORE', zkey, '-inf', now - ageMs, 'LIMIT', 0, limit)
+    for _, lid in ipairs(old) do removeJob(zkey, lid) end
+  end
+  if keep >= 0 then
+    local extra = redis.call('ZCARD', zkey) - keep
+    if extra > 0 then
+      if extra > limit then extra = limit end
+      local oldest = redis.call('ZRANGE', zkey, 0, extra - 1)
+      for _, lid in ipairs(oldest) do removeJob(zkey, lid) end
+    end
+  end
+end
+
+-- A job from the next ready group (round robin), or nil; a group emptied by a cancel is skipped.
+local function popGroup()
+  if groupsMaybeReady == false then return nil end
+  for _ = 1, 10 do
+    local group = redis.call('ZPOPMIN', KG)[1]
+    if not group then
+      groupsMaybeReady = false
+      return nil
+    end
+    local lid = redis.call('LPOP', groupKey(group))
+    if lid then
+      countGroupWaiting(group, -1)
+      redis.call('HINCRBY', KGA, group, 1)
+      offerGroup(group)
+      return lid
+    end
+  end
+  return nil
+end
+
+-- The next job to claim: prioritized first, then plain and grouped jobs in turn so neither starves.
+local prioritizedLeft = nil
+local function pick(i)
+  -- Counted once per script run: only this script changes the set meanwhile.
+  if prioritizedLeft == nil then prioritizedLeft = redis.call('ZCARD', KP) end
+  if prioritizedLeft > 0 then
+    prioritizedLeft = prioritizedLeft - 1
+    return redis.call('ZPOPMIN', KP)[1]
+  end
+  if i % 2 == 0 then
+    local lid = popGroup()
+    if lid then return lid end
+  end
+  return redis.call('LPOP', KW) or popGroup()
+end
+
+-- Claims up to `count` jobs for `worker` with a lease of `leaseMs`. Returns the next time worth
+-- claiming again (ms; 0 = now, -1 = when woken) followed by 10 fields per job. `chain` wakes another
+-- idle worker when work is left; the claim that rides on a completion skips it (its worker is busy,
+-- and the others were woken when that work arrived).
+local function claim(count, worker, leaseMs, rateMax, rateWindowMs, chain)
+  local out = { -1 }
+  if count <= 0 then return out end
+  if redis.call('HEXISTS', KM, 'paused') == 1 then return out end
+  promoteDelayed(100)
+  if rateMax > 0 then
+    local used = tonumber(redis.call('GET', KRL) or '0')
+    if used >= rateMax then
+      local ttl = redis.call('PTTL', KRL)
+      out[1] = now + (ttl > 0 and ttl or rateWindowMs)
+      return out
+    end
+    if count > rateMax - used then count = rateMax - used end
+  end
+  local claimed = 0
+  for i = 1, count do
+    local lid = pick(i)
+    if not lid then break end
+    local jk = base .. lid
+    local f = redis.call('HMGET', jk, 'n', 'd', 'ma', 'bo', 'to', 't', 'g', 'c', 'at')
+    local token = tonumber(f[8] or '0') + 1
+    local attempt = tonumber(f[9] or '0') + 1
+    redis.call('HSET', jk, 's', 'active', 'w', worker, 'st', now, 'c', token, 'at', attempt)
+    redis.call('ZADD', KA, now + leaseMs, lid)
+    emit(lid, 'active')
+    out[#out + 1] = lid
+    out[#out + 1] = token
+    out[#out + 1] = attempt
+    for j = 1, 7 do out[#out + 1] = f[j] end
+    claimed = claimed + 1
+  end
+  if rateMax > 0 and claimed > 0 then
+    if redis.call('INCRBY', KRL, claimed) == claimed then redis.call('PEXPIRE', KRL, rateWindowMs) end
+  end
+  if not chain then
+    -- Ran dry: tell the worker when to look again, so it waits on the marker without another claim.
+    if claimed < count then
+      local nextDelayed = redis.call('ZRANGE', KD, 0, 0, 'WITHSCORES')
+      if nextDelayed[2] then out[1] = tonumber(nextDelayed[2]) end
+    end
+    return out
+  end
+  if claimed == count and (redis.call('LLEN', KW) > 0 or redis.call('ZCARD', KP) > 0 or redis.call('ZCARD', KG) > 0) then
+    wake()
+    out[1] = 0
+  else
+    local nextDelayed = redis.call('ZRANGE', KD, 0, 0, 'WITHSCORES')
+    if nextDelayed[2] then out[1] = tonumber(nextDelayed[2]) end
+  end
+  return out
+end

@@ -1,0 +1,44 @@
+--[[
+  Housekeeping any worker runs now and then: jobs whose lease expired go back to waiting (or end
+  cancelled when cancellation was requested, or failed after too many stalls), due delayed jobs are
+  promoted, and finished jobs past their retention are removed.
+  KEYS: the 14 queue keys (see includes/common.lua).
+  ARGV[1..3] common; ARGV[4] max stalls, ARGV[5] completed max age ms, ARGV[6] completed keep count,
+  ARGV[7] failed max age ms, ARGV[8] failed keep count, ARGV[9] max jobs handled per step.
+  Returns: { jobs recovered, jobs ended (cancelled or failed by stalls) }.
+]]
+--@include common
+local maxStalls = tonumber(ARGV[4])
+local limit = tonumber(ARGV[9])
+local recovered, ended = 0, 0
+local expired = redis.call('ZRANGEBYSCORE', KA, '-inf', now, 'LIMIT', 0, limit)
+for _, lid in ipairs(expired) do
+  redis.call('ZREM', KA, lid)
+  local jk = base .. lid
+  local f = redis.call('HMGET', jk, 'cx', 'g', 'pr')
+  if f[1] then
+    redis.call('HSET', jk, 's', 'cancelled', 'ft', now, 'e', '{"message":"cancelled","code":"E_JOB_CANCELLED"}')
+    redis.call('ZADD', KX, now, lid)
+    emit(lid, 'cancelled')
+    ended = ended + 1
+  elseif redis.call('HINCRBY', jk, 'sc', 1) > maxStalls then
+    local e = '{"message":"the job stalled more than ' .. maxStalls .. ' times","code":"E_JOB_STALLED"}'
+    redis.call('HSET', jk, 's', 'failed', 'ft', now, 'e', e)
+    redis.call('ZADD', KF, now, lid)
+    emit(lid, 'failed', e)
+    ended = ended + 1
+  else
+    -- The lost attempt never reported; it does not count against the job's attempts.
+    redis.call('HINCRBY', jk, 'at', -1)
+    redis.call('HSET', jk, 's', 'waiting')
+    makeReady(lid, tonumber(f[3] or '0'), f[2], true)
+    emit(lid, 'stalled')
+    recovered = recovered + 1
+  end
+  if f[2] then releaseGroup(f[2]) end
+end
+promoteDelayed(limit)
+trim(KC, tonumber(ARGV[5]), tonumber(ARGV[6]), limit)
+trim(KF, tonumber(ARGV[7]), tonumber(ARGV[8]), limit)
+trim(KX, tonumber(ARGV[7]), tonumber(ARGV[8]), limit)
+return { recovered, ended }

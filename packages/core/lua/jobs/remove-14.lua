@@ -1,0 +1,22 @@
+--[[
+  Deletes a job that is not active.
+  KEYS: the 14 queue keys (see includes/common.lua).
+  ARGV[1..3] common; ARGV[4] local id.
+  Returns: the job's state ('' when it does not exist); an active job is left as is.
+]]
+--@include common
+local lid = ARGV[4]
+local jk = base .. lid
+local f = redis.call('HMGET', jk, 's', 'g')
+local state = f[1]
+if not state then return '' end
+if state == 'active' then return state end
+if state == 'waiting' then
+  if f[2] and redis.call('LREM', groupKey(f[2]), 1, lid) > 0 then countGroupWaiting(f[2], -1) end
+  redis.call('ZREM', KP, lid)
+  redis.call('LREM', KW, 1, lid)
+end
+local zsets = { delayed = KD, completed = KC, failed = KF, cancelled = KX }
+removeJob(zsets[state] or KD, lid)
+emit(lid, 'removed')
+return state

@@ -1,0 +1,12 @@
+export type { CacheStore } from './store.js';
+export { MemoryCacheStore, type MemoryCacheStoreOptions } from './memory-store.js';
+export { RedisCacheStore, type RedisCacheStoreOptions } from './redis-store.js';
+export { cacheKeys, escapeGlob, type CacheKeys } from './keys.js';
+export { createCache, cacheReady, type CreateCacheOptions } from './create-cache.js';
+export { Cache } from './cache.js';
+export type { CacheEvents } from './engine.js';
+export type { CacheEntryOptions, CacheSchema, Loader, LoaderContext } from './options.js';
+export type { CircuitState } from './breaker.js';
+export type { L1Options } from './l1.js';
+export type { CacheStats, LatencySummary } from './stats.js';
+export { contentHash, type JsonValue } from './content-hash.js';

@@ -1,0 +1,244 @@
+import type { Logger } from '../logger.js';
+import { toEvent, toRecord, TERMINAL_EVENTS } from './records.js';
+import type { JobStore, RawEvent } from './store.js';
+import { BackplaneError } from '../errors.js';
+import { JobFailedError } from './errors.js';
+import type { JobErrorInfo, JobEvent, JobRecord, JobState } from './types.js';
+
+const BLOCK_MS = 2000;
+const BATCH = 500;
+const LINGER_MS = 10_000;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+/**
+ * Reads a queue's event stream from `lastEventId` (exclusive; default: only new events) until the
+ * signal aborts. A reconnecting reader passes the id of the last event it saw and misses nothing the
+ * capped stream still holds.
+ */
+export async function* readQueueEvents(
+  store: JobStore,
+  queue: string,
+  options: { lastEventId?: string | undefined; signal?: AbortSignal | undefined; logger: Logger },
+): AsyncGenerator<JobEvent> {
+  const signal = options.signal ?? new AbortController().signal;
+  let lastId = options.lastEventId ?? (await store.lastEventId(queue));
+  while (!signal.aborted) {
+    let batch;
+    try {
+      batch = await store.readEvents(queue, lastId, BATCH, BLOCK_MS, signal);
+    } catch (error) {
+      options.logger.warn({ err: (error as Error).message, queue }, 'jobs: reading events failed; retrying');
+      await sleep(500);
+      continue;
+    }
+    for (const raw of batch) {
+      lastId = raw.id;
+      yield toEvent(queue, raw);
+    }
+  }
+}
+
+/** The events of one job, ending after its terminal event (completed, failed, cancelled, removed). */
+export async function* readJobEvents(
+  store: JobStore,
+  queue: string,
+  jobId: string,
+  options: { lastEventId?: string | undefined; signal?: AbortSignal | undefined; logger: Logger },
+): AsyncGenerator<JobEvent> {
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  options.signal?.addEventListener('abort', stop, { once: true });
+  try {
+    for await (const event of readQueueEvents(store, queue, { ...options, signal: controller.signal })) {
+      if (event.jobId !== jobId) continue;
+      yield event;
+      if (TERMINAL_EVENTS.has(event.type)) return;
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
+    controller.abort();
+  }
+}
+
+type Listener = (event: JobEvent) => void;
+
+/**
+ * One listener per queue shared by every `waitForResult` of this process, started before the waiter
+ * looks at the job, so a completion can never fall between the look and the subscription. On a store
+ * with `onFinished` (Redis) it hears only final events (one message per finished job, no stream read
+ * per event of the queue), and re-checks its jobs after a reconnect; otherwise it reads the stream.
+ */
+export class EventHub {
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly controller = new AbortController();
+  private readonly ready: Promise<void>;
+  private stopped = false;
+  private lingering: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => Promise<void>) | undefined;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly queue: string,
+    private readonly logger: Logger,
+    private readonly onIdle: () => void,
+  ) {
+    if (this.store.onFinished) {
+      this.ready = this.store
+        .onFinished(
+          queue,
+          (raw) => this.dispatch(raw),
+          () => void this.recheck(),
+        )
+        .then((unsubscribe) => {
+          if (this.stopped) void unsubscribe();
+          else this.unsubscribe = unsubscribe;
+        });
+    } else {
+      this.ready = this.store.lastEventId(queue).then((id) => {
+        void this.loop(id);
+      });
+    }
+    this.ready.catch(() => this.stop());
+  }
+
+  /** Resolves once the hub reads from a known point; every event after it reaches listeners. */
+  async listen(jobId: string, listener: Listener): Promise<() => void> {
+    let set = this.listeners.get(jobId);
+    if (!set) this.listeners.set(jobId, (set = new Set()));
+    set.add(listener);
+    const unlisten = (): void => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(jobId);
+      if (this.listeners.size === 0) this.lingerThenStop();
+    };
+    clearTimeout(this.lingering);
+    try {
+      await this.ready;
+    } catch (error) {
+      unlisten();
+      throw error;
+    }
+    return unlisten;
+  }
+
+  /**
+   * An idle hub keeps reading for a while: a caller waiting on job after job (a request per job) then
+   * reuses it instead of paying a new blocking connection each time.
+   */
+  private lingerThenStop(): void {
+    clearTimeout(this.lingering);
+    this.lingering = setTimeout(() => {
+      if (this.listeners.size === 0) this.stop();
+    }, LINGER_MS);
+    this.lingering.unref();
+  }
+
+  get closed(): boolean {
+    return this.stopped;
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.lingering);
+    this.controller.abort();
+    void this.unsubscribe?.();
+    this.onIdle();
+  }
+
+  private dispatch(raw: RawEvent): void {
+    const set = this.listeners.get(toEventJobId(this.queue, raw.localId));
+    if (!set) return;
+    const event = toEvent(this.queue, raw);
+    for (const listener of [...set]) listener(event);
+  }
+
+  /** After a gap in the subscription: a job that finished meanwhile is told from its record. */
+  private async recheck(): Promise<void> {
+    const localIds = [...this.listeners.keys()].map((jobId) => jobId.slice(this.queue.length + 1));
+    if (localIds.length === 0) return;
+    try {
+      const raws = await this.store.getMany(this.queue, localIds);
+      raws.forEach((raw, index) => {
+        const localId = localIds[index] as string;
+        if (!raw) return this.dispatch({ id: '', localId, type: 'removed', data: undefined });
+        const record = toRecord(this.queue, raw);
+        if (record.state !== 'completed' && record.state !== 'failed' && record.state !== 'cancelled') return;
+        const data = record.state === 'completed' ? record.result : record.error;
+        this.dispatch({
+          id: '',
+          localId,
+          type: record.state,
+          data: data === undefined ? undefined : JSON.stringify(data),
+        });
+      });
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message, queue: this.queue }, 'jobs: event hub re-check failed');
+    }
+  }
+
+  private async loop(startId: string): Promise<void> {
+    let lastId = startId;
+    const signal = this.controller.signal;
+    while (!signal.aborted) {
+      try {
+        const batch = await this.store.readEvents(this.queue, lastId, BATCH, BLOCK_MS, signal);
+        for (const raw of batch) {
+          lastId = raw.id;
+          this.dispatch(raw);
+        }
+      } catch (error) {
+        this.logger.warn({ err: (error as Error).message, queue: this.queue }, 'jobs: event hub read failed');
+        await sleep(500);
+      }
+    }
+  }
+}
+
+const toEventJobId = (queue: string, localId: string): string => `${queue}:${localId}`;
+
+/**
+ * Resolves with a job's result: registers on the hub first, then looks at the job, so a completion
+ * can fall neither before the look nor between the look and the subscription.
+ */
+export async function waitOnHub<TResult>(
+  hub: EventHub,
+  id: string,
+  timeoutMs: number,
+  getJob: () => Promise<JobRecord | undefined>,
+): Promise<TResult> {
+  let settle: ((event: JobEvent) => void) | undefined;
+  const finished = new Promise<JobEvent>((resolve) => (settle = resolve));
+  const unlisten = await hub.listen(id, (event) => {
+    if (TERMINAL_EVENTS.has(event.type)) settle?.(event);
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const job = await getJob();
+    if (!job) throw jobNotFound(id);
+    if (job.state === 'completed' || job.state === 'failed' || job.state === 'cancelled') {
+      return outcomeOf<TResult>(id, job.state, job.result, job.error);
+    }
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    const event = await Promise.race([finished, timedOut]);
+    if (event === 'timeout') {
+      throw new BackplaneError('E_TIMEOUT', `job ${id} did not finish within ${timeoutMs} ms`, { details: { id } });
+    }
+    if (event.type === 'removed') throw jobNotFound(id);
+    // The final event carries the result or error, so no further read is needed (and a job kept for
+    // no time at all still reports its result).
+    return outcomeOf<TResult>(id, event.type as JobState, event.data, event.data as JobErrorInfo | undefined);
+  } finally {
+    clearTimeout(timer);
+    unlisten();
+  }
+}
+
+function outcomeOf<TResult>(id: string, state: JobState, result: unknown, error: JobErrorInfo | undefined): TResult {
+  if (state === 'completed') return result as TResult;
+  throw new JobFailedError(id, error ?? { message: state }, state === 'cancelled');
+}
+
+export function jobNotFound(id: string): BackplaneError {
+  return new BackplaneError('E_JOB_NOT_FOUND', `no job with id ${JSON.stringify(id)}`, { details: { id } });
+}

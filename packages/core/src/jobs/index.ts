@@ -1,0 +1,21 @@
+export { createJobs, Jobs, type JobsOptions, type ListJobsResult } from './jobs.js';
+export { Worker, type WorkerOptions } from './worker.js';
+export { UnrecoverableJobError, JobFailedError, JobAbortedError } from './errors.js';
+export type { JobContext, RunningJob, Task, TaskHandler } from './tasks.js';
+export type { RetentionOption } from './options.js';
+export {
+  JOB_STATES,
+  type BackoffOptions,
+  type JobErrorInfo,
+  type JobEvent,
+  type JobOptions,
+  type JobProgress,
+  type JobRecord,
+  type JobState,
+  type JobTimestamps,
+  type ListJobsOptions,
+  type TaskDefaults,
+  type WorkerInfo,
+} from './types.js';
+export type { JobStore } from './store.js';
+export * from './scheduler/index.js';

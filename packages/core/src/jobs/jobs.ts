@@ -1,0 +1,372 @@
+import type { Registry } from 'prom-client';
+import { BackplaneError, InvalidArgumentError, isBackplaneError } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { RedisConnection } from '../redis/connection.js';
+import { toMilliseconds, type Duration } from '../util/duration.js';
+import { EventHub, readJobEvents, readQueueEvents, waitOnHub } from './events.js';
+import { MemoryJobStore } from './memory-store.js';
+import { createJobsMetrics, type JobsMetrics } from './metrics.js';
+import {
+  buildJob,
+  checkQueueName,
+  checkTaskDefaults,
+  DEFAULT_QUEUE,
+  toRetentionRule,
+  type RetentionOption,
+} from './options.js';
+import { newLocalId, parseJobId, publicId, toRecord } from './records.js';
+import { RedisJobStore } from './redis-store.js';
+import { EnqueueSpool } from './spool.js';
+import type { JobStore, NewJob } from './store.js';
+import type { Task, TaskDefinition, TaskHandler } from './tasks.js';
+import type { JobEvent, JobOptions, JobRecord, JobState, ListJobsOptions, TaskDefaults, WorkerInfo } from './types.js';
+import { Worker, type WorkerOptions } from './worker.js';
+
+export interface JobsOptions {
+  /** Redis for the jobs; without it the memory backend runs everything in this process. */
+  connection?: RedisConnection;
+  /** @default 'bp' */
+  keyPrefix?: string;
+  logger?: Logger;
+  metrics?: Registry;
+  /**
+   * How long finished jobs are kept: a duration, `{ count }` (the N most recent), or both.
+   * Removal is active: every completion trims a few, and workers sweep the rest.
+   * @default { completed: '24h', failed: '7d' } (cancelled jobs follow `failed`)
+   */
+  retention?: { completed?: RetentionOption; failed?: RetentionOption };
+  /** What enqueue does while Redis is down: throw E_REDIS_UNAVAILABLE, or spool locally. @default 'reject' */
+  enqueuePolicy?: 'reject' | 'spool';
+  /** Most jobs the spool holds before enqueue throws E_JOB_SPOOL_FULL. @default 10000 */
+  spoolSize?: number;
+  /** How long a cancelled active job's handler may run on before the job ends cancelled anyway. @default 5000 */
+  cancelGrace?: Duration;
+  /** Jobs of one group that may run at the same time. @default 1 */
+  groupConcurrency?: number;
+  /** Events kept per queue (approximately). @default 10000 */
+  eventsMaxLength?: number;
+  /** Times a job may lose its worker (lease expiry) before it fails with E_JOB_STALLED. @default 5 */
+  maxStalls?: number;
+}
+
+export interface ListJobsResult {
+  jobs: JobRecord[];
+  /** Pass back as `cursor` for the next page; undefined on the last page. */
+  nextCursor: string | undefined;
+}
+
+/** Durable background jobs: a task registry, producers, workers, events and introspection. */
+export class Jobs {
+  readonly store: JobStore;
+  private readonly tasks = new Map<string, TaskDefinition>();
+  private readonly logger: Logger;
+  private readonly metrics: JobsMetrics | undefined;
+  private readonly cancelGraceMs: number;
+  private readonly workers = new Set<Worker>();
+  private readonly hubs = new Map<string, EventHub>();
+  private readonly knownQueues = new Set<string>();
+  private readonly spool: EnqueueSpool | undefined;
+  private closed = false;
+  private readonly closing = new AbortController();
+
+  constructor(options: JobsOptions = {}) {
+    this.logger = options.logger ?? silentLogger();
+    this.metrics = createJobsMetrics(options.metrics);
+    this.cancelGraceMs = toMilliseconds(options.cancelGrace ?? 5000, 'cancelGrace');
+    const groupConcurrency = options.groupConcurrency ?? 1;
+    if (!Number.isInteger(groupConcurrency) || groupConcurrency < 1) {
+      throw new InvalidArgumentError('groupConcurrency', 'must be an integer of 1 or more', groupConcurrency);
+    }
+    const storeOptions = {
+      retention: {
+        completed: toRetentionRule(options.retention?.completed, 86_400_000, 'retention.completed'),
+        failed: toRetentionRule(options.retention?.failed, 7 * 86_400_000, 'retention.failed'),
+      },
+      eventsMaxLength: options.eventsMaxLength ?? 10_000,
+      groupConcurrency,
+      maxStalls: options.maxStalls ?? 5,
+    };
+    this.store = options.connection
+      ? new RedisJobStore(options.connection, { ...storeOptions, keyPrefix: options.keyPrefix ?? 'bp' })
+      : new MemoryJobStore(storeOptions);
+    if (options.enqueuePolicy === 'spool' && options.connection) {
+      this.spool = new EnqueueSpool(this.store, options.spoolSize ?? 10_000, this.logger);
+      options.connection.on('availability', (state) => {
+        if (state === 'up') void this.spool?.flush();
+      });
+    } else if (
+      options.enqueuePolicy !== undefined &&
+      options.enqueuePolicy !== 'reject' &&
+      options.enqueuePolicy !== 'spool'
+    ) {
+      throw new InvalidArgumentError('enqueuePolicy', "must be 'reject' or 'spool'", options.enqueuePolicy);
+    }
+  }
+
+  /** Jobs waiting in the local spool for Redis to come back (policy 'spool'); for health and status. */
+  get spooled(): number {
+    return this.spool?.size ?? 0;
+  }
+
+  get backend(): 'redis' | 'memory' {
+    return this.store.kind;
+  }
+
+  /** Registers a task's handler in this process and returns a typed handle on it. */
+  defineTask<TData = unknown, TResult = unknown>(
+    name: string,
+    handler: TaskHandler<TData, TResult>,
+    defaults: TaskDefaults = {},
+  ): Task<TData, TResult> {
+    if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
+      throw new InvalidArgumentError('name', 'must be a non-empty string of at most 200 characters', name);
+    }
+    if (typeof handler !== 'function') throw new InvalidArgumentError('handler', 'must be a function', handler);
+    if (this.tasks.has(name)) throw new InvalidArgumentError('name', 'is already defined', name);
+    checkTaskDefaults(defaults);
+    this.tasks.set(name, { name, handler: handler, defaults });
+    return { name, enqueue: (data, options) => this.enqueue(name, data, options) };
+  }
+
+  /** Validates and enqueues one job; returns its id. Nothing is written when validation fails. */
+  async enqueue(name: string, data: unknown, options: JobOptions = {}): Promise<string> {
+    const [id] = await this.enqueueBulk(name, [{ data, options }]);
+    return id as string;
+  }
+
+  /** Enqueues many jobs of one task (on Redis in script calls of 1,000 jobs); all are validated before any is written. */
+  async enqueueBulk(name: string, items: ReadonlyArray<{ data: unknown; options?: JobOptions }>): Promise<string[]> {
+    this.assertOpen();
+    const task = this.tasks.get(name);
+    if (!task)
+      throw new BackplaneError('E_TASK_UNKNOWN', `no task named ${JSON.stringify(name)} is defined`, {
+        details: { argument: 'name', name },
+      });
+    const list: unknown = items;
+    if (!Array.isArray(list)) throw new InvalidArgumentError('items', 'must be an array', list);
+    const byQueue = new Map<string, Array<{ index: number; job: NewJob }>>();
+    items.forEach((item, index) => {
+      const argument = items.length === 1 ? 'options' : `items[${index}].options`;
+      const { queue, job } = buildJob(name, item.data, item.options ?? {}, task.defaults, newLocalId(), argument);
+      let list = byQueue.get(queue);
+      if (!list) byQueue.set(queue, (list = []));
+      list.push({ index, job });
+    });
+    const ids = new Array<string>(items.length);
+    for (const [queue, list] of byQueue) {
+      const localIds = await this.submit(
+        queue,
+        list.map((entry) => entry.job),
+      );
+      list.forEach((entry, i) => (ids[entry.index] = publicId(queue, localIds[i] ?? entry.job.localId)));
+      this.metrics?.enqueued(queue, list.length);
+    }
+    return ids;
+  }
+
+  createWorker(options: WorkerOptions = {}): Worker {
+    this.assertOpen();
+    const worker = new Worker(this.store, this.tasks, this.logger, this.metrics, this.cancelGraceMs, options);
+    this.workers.add(worker);
+    return worker;
+  }
+
+  async getJob(id: string): Promise<JobRecord | undefined> {
+    const { queue, localId } = parseJobId(id);
+    const spooled = this.spool?.find(queue, localId);
+    if (spooled) {
+      const { job, spooledAt } = spooled;
+      const fields: Record<string, string> = { n: job.name, d: job.data, s: 'spooled', t: String(spooledAt) };
+      if (job.group !== '') fields.g = job.group;
+      return toRecord(queue, { localId, fields });
+    }
+    const raw = await this.store.get(queue, localId);
+    return raw ? toRecord(queue, raw) : undefined;
+  }
+
+  /** Jobs of one queue in one state, oldest first (waiting: in run order), optionally of one task. */
+  async listJobs(options: ListJobsOptions = {}): Promise<ListJobsResult> {
+    const queue = checkQueueName(options.queue ?? DEFAULT_QUEUE);
+    const state = options.state ?? 'waiting';
+    if (!['waiting', 'delayed', 'active', 'completed', 'failed', 'cancelled'].includes(state)) {
+      throw new InvalidArgumentError(
+        'state',
+        'must be waiting, delayed, active, completed, failed or cancelled',
+        state,
+      );
+    }
+    const limit = options.limit ?? 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw new InvalidArgumentError('limit', 'must be an integer from 1 to 1000', limit);
+    }
+    let offset = options.cursor === undefined ? 0 : Number(options.cursor);
+    if (!Number.isInteger(offset) || offset < 0)
+      throw new InvalidArgumentError('cursor', 'is not a cursor from listJobs', options.cursor);
+    const jobs: JobRecord[] = [];
+    // Filtering by name reads pages until the limit is met; the cursor is the offset reached.
+    for (let pages = 0; jobs.length < limit && pages < 20; pages++) {
+      const ids = await this.store.listIds(queue, state, offset, limit - jobs.length);
+      const raws = await this.store.getMany(queue, ids);
+      offset += ids.length;
+      for (const raw of raws) {
+        if (!raw) continue;
+        const record = toRecord(queue, raw);
+        if (options.name === undefined || record.name === options.name) jobs.push(record);
+      }
+      if (ids.length === 0 || options.name === undefined) break;
+    }
+    const more = (await this.store.listIds(queue, state, offset, 1)).length > 0;
+    return { jobs, nextCursor: more ? String(offset) : undefined };
+  }
+
+  async counts(queue: string = DEFAULT_QUEUE): Promise<Record<JobState, number>> {
+    const counts = await this.store.counts(checkQueueName(queue));
+    return { ...counts, spooled: this.spool?.size ?? 0 };
+  }
+
+  /** Cancels a job; returns its state after the call ('active' while a running job is being stopped). */
+  async cancel(id: string): Promise<JobState> {
+    const { queue, localId } = parseJobId(id);
+    const state = await this.store.cancel(queue, localId, this.cancelGraceMs);
+    if (state === undefined) throw notFound(id);
+    return state;
+  }
+
+  /** Runs a failed or cancelled job again, with a fresh set of attempts. */
+  async retry(id: string): Promise<void> {
+    const { queue, localId } = parseJobId(id);
+    const before = await this.store.retry(queue, localId);
+    if (before === undefined) throw notFound(id);
+    if (before !== 'failed' && before !== 'cancelled') {
+      throw new BackplaneError('E_JOB_STATE', `job ${id} is ${before}; only failed or cancelled jobs can be retried`, {
+        details: { id, state: before },
+      });
+    }
+  }
+
+  /** Deletes a job that is not running (cancel a running one first). */
+  async remove(id: string): Promise<void> {
+    const { queue, localId } = parseJobId(id);
+    const before = await this.store.remove(queue, localId);
+    if (before === undefined) throw notFound(id);
+    if (before === 'active') {
+      throw new BackplaneError('E_JOB_STATE', `job ${id} is running; cancel it before removing it`, {
+        details: { id, state: before },
+      });
+    }
+  }
+
+  /**
+   * Resolves with the job's result once it completes; rejects with E_JOB_FAILED / E_JOB_CANCELLED when
+   * it ends otherwise, E_JOB_NOT_FOUND when it does not exist, E_TIMEOUT after `timeout`.
+   */
+  async waitForResult<TResult = unknown>(id: string, options: { timeout?: Duration } = {}): Promise<TResult> {
+    const { queue } = parseJobId(id);
+    const timeoutMs = toMilliseconds(options.timeout ?? 30_000, 'timeout');
+    let hub = this.hubs.get(queue);
+    if (!hub || hub.closed) {
+      hub = new EventHub(this.store, queue, this.logger, () => {
+        if (this.hubs.get(queue) === hub) this.hubs.delete(queue);
+      });
+      this.hubs.set(queue, hub);
+    }
+    return waitOnHub<TResult>(hub, id, timeoutMs, () => this.getJob(id));
+  }
+
+  /** Events of one job (resuming after `lastEventId`), ending after its final event. */
+  events(id: string, options: { lastEventId?: string; signal?: AbortSignal } = {}): AsyncIterable<JobEvent> {
+    const { queue } = parseJobId(id);
+    return readJobEvents(this.store, queue, id, {
+      ...options,
+      signal: this.untilClosed(options.signal),
+      logger: this.logger,
+    });
+  }
+
+  /** Every event of a queue (resuming after `lastEventId`, else only new ones) until `signal` aborts. */
+  queueEvents(
+    queue: string = DEFAULT_QUEUE,
+    options: { lastEventId?: string; signal?: AbortSignal } = {},
+  ): AsyncIterable<JobEvent> {
+    return readQueueEvents(this.store, checkQueueName(queue), {
+      ...options,
+      signal: this.untilClosed(options.signal),
+      logger: this.logger,
+    });
+  }
+
+  /** Stops every worker (of every process) from claiming jobs of the queue; running jobs go on. */
+  async pause(queue: string = DEFAULT_QUEUE): Promise<void> {
+    await this.store.setPaused(checkQueueName(queue), true);
+  }
+
+  async resume(queue: string = DEFAULT_QUEUE): Promise<void> {
+    await this.store.setPaused(checkQueueName(queue), false);
+  }
+
+  async isPaused(queue: string = DEFAULT_QUEUE): Promise<boolean> {
+    return this.store.isPaused(checkQueueName(queue));
+  }
+
+  /** Live workers of every process sharing this store. */
+  listWorkers(): Promise<WorkerInfo[]> {
+    return this.store.listWorkers();
+  }
+
+  /** Idempotent: closes the workers created here (with their grace), the event readers and the store. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.closing.abort();
+    await Promise.allSettled([...this.workers].map((worker) => worker.close()));
+    for (const hub of this.hubs.values()) hub.stop();
+    this.spool?.close();
+    await this.store.close();
+  }
+
+  /** Names of the queues in use (by any process sharing the store), sorted. */
+  listQueues(): Promise<string[]> {
+    return this.store.listQueues();
+  }
+
+  private async submit(queue: string, jobs: NewJob[]): Promise<string[]> {
+    if (!this.knownQueues.has(queue)) {
+      // Once per queue and process: a listing of queues costs no command per job.
+      await this.store.registerQueue(queue).then(
+        () => this.knownQueues.add(queue),
+        () => undefined,
+      );
+    }
+    if (this.spool && this.spool.size > 0) {
+      this.spool.push(queue, jobs);
+      void this.spool.flush();
+      return jobs.map((job) => job.localId);
+    }
+    try {
+      return await this.store.add(queue, jobs);
+    } catch (error) {
+      if (!this.spool || !isBackplaneError(error) || error.code !== 'E_REDIS_UNAVAILABLE') throw error;
+      this.logger.warn({ queue, jobs: jobs.length }, 'jobs: Redis unavailable; enqueue spooled locally');
+      this.spool.push(queue, jobs);
+      return jobs.map((job) => job.localId);
+    }
+  }
+
+  /** Iterators end when their caller's signal aborts or when this instance closes, whichever is first. */
+  private untilClosed(signal: AbortSignal | undefined): AbortSignal {
+    return signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new BackplaneError('E_CLOSED', 'jobs is closed');
+  }
+}
+
+function notFound(id: string): BackplaneError {
+  return new BackplaneError('E_JOB_NOT_FOUND', `no job with id ${JSON.stringify(id)}`, { details: { id } });
+}
+
+/** Builds jobs on Redis when `connection` is given, else on the in-process memory backend. */
+export function createJobs(options: JobsOptions = {}): Jobs {
+  return new Jobs(options);
+}

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { backoffDelay, buildJob, toRetentionRule } from './options.js';
+
+describe('jobs options', () => {
+  it('computes fixed and exponential backoff, with jitter taking up to its share off', () => {
+    const fixed = JSON.stringify({ type: 'fixed', delay: 1000 });
+    assert.equal(backoffDelay(fixed, 1), 1000);
+    assert.equal(backoffDelay(fixed, 5), 1000);
+    const exponential = JSON.stringify({ type: 'exponential', delay: 100 });
+    assert.deepEqual(
+      [1, 2, 3, 4].map((attempt) => backoffDelay(exponential, attempt)),
+      [100, 200, 400, 800],
+    );
+    const jittered = JSON.stringify({ type: 'exponential', delay: 1000, jitter: 0.5 });
+    assert.equal(
+      backoffDelay(jittered, 1, () => 0),
+      1000,
+    );
+    assert.equal(
+      backoffDelay(jittered, 1, () => 1),
+      500,
+    );
+    assert.equal(backoffDelay('', 3), 0);
+  });
+
+  it('turns retention options into age and count rules', () => {
+    assert.deepEqual(toRetentionRule(undefined, 5, 'r'), { ageMs: 5, keep: -1 });
+    assert.deepEqual(toRetentionRule('2h', 5, 'r'), { ageMs: 7_200_000, keep: -1 });
+    assert.deepEqual(toRetentionRule({ count: 0 }, 5, 'r'), { ageMs: 0, keep: 0 });
+    assert.deepEqual(toRetentionRule({ age: '1s', count: 10 }, 5, 'r'), { ageMs: 1000, keep: 10 });
+    assert.throws(() => toRetentionRule({ count: -1 }, 5, 'retention.completed'), /retention\.completed\.count/);
+  });
+
+  it('validates every option and names it; stores only what differs from the defaults', () => {
+    const { queue, job } = buildJob('t', { a: 1 }, { delay: '2s', priority: 3, group: 'g' }, { attempts: 4 }, 'id1');
+    assert.equal(queue, 'default');
+    assert.equal(job.delayMs, 2000);
+    assert.equal(job.maxAttempts, 4);
+    assert.equal(job.data, '{"a":1}');
+    const bad: Array<[object, RegExp]> = [
+      [{ delay: -1 }, /options\.delay/],
+      [{ delay: 'soon' }, /options\.delay/],
+      [{ priority: 1.5 }, /options\.priority/],
+      [{ attempts: 1001 }, /options\.attempts/],
+      [{ backoff: { type: 'linear', delay: 1 } }, /options\.backoff\.type/],
+      [{ backoff: { type: 'fixed', delay: 1, jitter: 2 } }, /options\.backoff\.jitter/],
+      [{ timeout: -5 }, /options\.timeout/],
+      [{ runAt: 'tomorrow' }, /options\.runAt/],
+      [{ delay: 1, runAt: Date.now() }, /options\.runAt/],
+      [{ idempotencyKey: '' }, /options\.idempotencyKey/],
+      [{ group: 5 }, /options\.group/],
+      [{ queue: 'has space' }, /options\.queue/],
+    ];
+    for (const [options, message] of bad) {
+      assert.throws(() => buildJob('t', null, options, {}, 'id'), message, JSON.stringify(options));
+    }
+  });
+});

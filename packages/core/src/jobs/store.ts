@@ -1,0 +1,154 @@
+import type { JobState, WorkerInfo } from './types.js';
+
+/**
+ * The engine under `createJobs`: one interface, a Redis and a memory implementation, one conformance
+ * suite (testing/jobs-suite.ts). Ids here are LOCAL to a queue; the facade turns them into public ids.
+ * Payloads, results and errors are JSON strings: the store never parses them.
+ */
+export interface NewJob {
+  localId: string;
+  name: string;
+  data: string;
+  priority: number;
+  maxAttempts: number;
+  /** JSON of the backoff options, or '' */
+  backoff: string;
+  timeoutMs: number;
+  delayMs: number;
+  idempotencyKey: string;
+  group: string;
+}
+
+export interface ClaimedJob {
+  localId: string;
+  /** Fences every later write of this attempt: a worker that lost its lease cannot record an outcome. */
+  token: string;
+  attempt: number;
+  name: string;
+  data: string;
+  maxAttempts: number;
+  backoff: string;
+  timeoutMs: number;
+  createdAt: number;
+  group: string | undefined;
+}
+
+export interface ClaimBatch {
+  jobs: ClaimedJob[];
+  /** When claiming again is worth it: 0 at once, -1 when woken (new work), else a time in ms. */
+  nextAt: number;
+}
+
+export interface ClaimRequest {
+  workerId: string;
+  count: number;
+  leaseMs: number;
+  rateLimit?: { max: number; windowMs: number } | undefined;
+}
+
+export type Outcome =
+  | { kind: 'completed'; result: string }
+  | { kind: 'failed'; error: string }
+  | { kind: 'retry'; error: string; delayMs: number }
+  | { kind: 'cancelled'; error: string }
+  /** Handed back unfinished (worker shutdown): waiting again, no attempt used up. */
+  | { kind: 'release' };
+
+export interface FinishItem {
+  localId: string;
+  token: string;
+  outcome: Outcome;
+}
+
+export interface FinishReply {
+  /** Per item, the state recorded, or undefined when its lease was lost (nothing written). */
+  states: Array<JobState | undefined>;
+  next: ClaimBatch;
+}
+
+/** 1 renewed, 0 lost, 2 renewed but a cancellation is pending. */
+export type LeaseStatus = 0 | 1 | 2;
+
+export interface RawJob {
+  localId: string;
+  fields: Record<string, string>;
+}
+
+export interface RawEvent {
+  id: string;
+  localId: string;
+  type: string;
+  data: string | undefined;
+}
+
+export interface RetentionRule {
+  /** 0 = no age limit */
+  ageMs: number;
+  /** -1 = no count limit */
+  keep: number;
+}
+
+export interface StoreRetention {
+  completed: RetentionRule;
+  failed: RetentionRule;
+}
+
+export interface JobStoreOptions {
+  retention: StoreRetention;
+  /** @default 10000 */
+  eventsMaxLength: number;
+  /** @default 1 */
+  groupConcurrency: number;
+  /** Stalls a job survives before it fails with E_JOB_STALLED. */
+  maxStalls: number;
+}
+
+export interface JobStore {
+  readonly kind: 'redis' | 'memory';
+  add(queue: string, jobs: readonly NewJob[]): Promise<string[]>;
+  claim(queue: string, request: ClaimRequest): Promise<ClaimBatch>;
+  /** Records outcomes (a batch of acks), then claims `next.count` jobs: one round trip. */
+  finish(queue: string, items: readonly FinishItem[], next: ClaimRequest): Promise<FinishReply>;
+  extend(
+    queue: string,
+    leases: ReadonlyArray<{ localId: string; token: string }>,
+    leaseMs: number,
+  ): Promise<LeaseStatus[]>;
+  progress(queue: string, localId: string, token: string, progress: string): Promise<boolean>;
+  /** Stalled-lease recovery, delayed promotion and retention; returns jobs recovered. */
+  maintain(queue: string): Promise<number>;
+  /** Resolves when work may have arrived, after `timeoutMs`, or when `signal` aborts. */
+  waitForWork(queue: string, timeoutMs: number, signal: AbortSignal): Promise<void>;
+  /** Returns the state after the call, or undefined when there is no such job. */
+  cancel(queue: string, localId: string, graceMs: number): Promise<JobState | undefined>;
+  /** Returns the state before the call, or undefined. */
+  retry(queue: string, localId: string): Promise<JobState | undefined>;
+  /** Returns the state before the call, or undefined; an active job is not removed. */
+  remove(queue: string, localId: string): Promise<JobState | undefined>;
+  get(queue: string, localId: string): Promise<RawJob | undefined>;
+  getMany(queue: string, localIds: readonly string[]): Promise<Array<RawJob | undefined>>;
+  /** Local ids in a state, oldest first (waiting: in claim order), from `offset`. */
+  listIds(queue: string, state: Exclude<JobState, 'spooled'>, offset: number, count: number): Promise<string[]>;
+  counts(queue: string): Promise<Record<Exclude<JobState, 'spooled'>, number>>;
+  /** Events after `afterId` ('0' = from the start, '$' = only new ones); blocks up to `blockMs` if none. */
+  readEvents(queue: string, afterId: string, count: number, blockMs: number, signal?: AbortSignal): Promise<RawEvent[]>;
+  /** The id of the newest event, '0-0' when none. */
+  lastEventId(queue: string): Promise<string>;
+  setPaused(queue: string, paused: boolean): Promise<void>;
+  isPaused(queue: string): Promise<boolean>;
+  /**
+   * Optional: calls `listener` with each final event (completed, failed, cancelled, removed; `id` is
+   * '') of the queue's jobs, once subscribed. Delivery is best effort: `onGap` is called after a
+   * reconnect, when messages may have been lost. Without it, waiters read the event stream.
+   */
+  onFinished?(queue: string, listener: (event: RawEvent) => void, onGap: () => void): Promise<() => Promise<void>>;
+  /** Calls `onCancel` with the local id when a job of one of `queues` is cancelled while active. */
+  onCancel(queues: readonly string[], onCancel: (queue: string, localId: string) => void): Promise<() => Promise<void>>;
+  /** Records that a queue is in use (idempotent), so `listQueues` can name it. */
+  registerQueue(queue: string): Promise<void>;
+  listQueues(): Promise<string[]>;
+  registerWorker(info: WorkerInfo): Promise<void>;
+  unregisterWorker(id: string): Promise<void>;
+  listWorkers(): Promise<WorkerInfo[]>;
+  close(): Promise<void>;
+}

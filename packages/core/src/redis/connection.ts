@@ -1,0 +1,238 @@
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import { RedisUnavailableError } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { createRedactor, redactError, type Redactor } from '../util/redact.js';
+import { createRedisClient, DEFAULT_BUDGETS, type RedisClientBudgets } from './client.js';
+import { readRedisInfo, type RedisInfo } from './info.js';
+import { describeTarget, parseRedisUrl, type RedisTarget } from './url.js';
+
+/**
+ * `up`: ready and answering within budget. `degraded`: connected but slow or failing commands.
+ * `down`: no usable connection; callers fail open or fail fast.
+ */
+export type Availability = 'up' | 'degraded' | 'down';
+
+export interface RedisConnectionOptions extends RedisClientBudgets {
+  /** What this connection serves (`cache`, `jobs`, `sessions`…); shown in status and logs. */
+  name: string;
+  url: string;
+  /** Which setting the URL came from, for error messages. @default 'REDIS_URL' */
+  variable?: string;
+  /** How often the PING probe runs. @default 1000 */
+  probeIntervalMs?: number;
+  /** A PING slower than this marks the connection degraded. @default 250 */
+  slowPingMs?: number;
+  logger?: Logger;
+}
+
+export interface RedisConnectionStatus {
+  name: string;
+  /** Where it points, without credentials. */
+  target: string;
+  availability: Availability;
+  /** Round trip of the last successful PING. */
+  latencyMs: number | null;
+  /** The last error seen, redacted; null once the connection is up again. */
+  lastError: string | null;
+  /** When the availability last changed (ms since epoch). */
+  since: number;
+}
+
+interface ConnectionEvents {
+  availability: [current: Availability, previous: Availability];
+}
+
+/**
+ * One Redis connection with an availability state fed by client events and a PING probe. It never
+ * throws from its event handlers and never logs credentials; it reconnects by itself forever.
+ */
+export class RedisConnection extends EventEmitter<ConnectionEvents> {
+  readonly name: string;
+  readonly target: RedisTarget;
+  readonly client: Redis;
+  readonly redact: Redactor;
+  private readonly options: RedisConnectionOptions;
+  private readonly logger: Logger;
+  private state: Availability = 'down';
+  private changedAt = Date.now();
+  private latency: number | null = null;
+  private lastError: string | null = null;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private probing: Promise<void> | undefined;
+  private closed = false;
+  private readonly extraClients = new Set<Redis>();
+
+  constructor(options: RedisConnectionOptions) {
+    super();
+    this.options = options;
+    this.name = options.name;
+    this.target = parseRedisUrl(options.url, options.variable ?? 'REDIS_URL');
+    this.redact = createRedactor([this.target.password]);
+    this.logger = (options.logger ?? silentLogger()).child({ redis: this.name, target: describeTarget(this.target) });
+    this.client = createRedisClient(this.target, this.name, options);
+    this.watch(this.client, true);
+  }
+
+  /** Starts connecting and probing. Resolves once the first attempt settles; never rejects. */
+  async connect(): Promise<void> {
+    this.probeTimer = setInterval(() => void this.probe(), this.options.probeIntervalMs ?? 1000);
+    this.probeTimer.unref();
+    // A Redis that accepts connections but never answers must not hold up a process's start.
+    const budget = this.options.connectTimeoutMs ?? DEFAULT_BUDGETS.connectTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, budget);
+    });
+    const connected = this.client.connect().catch((error: unknown) => this.noteError(error));
+    await Promise.race([connected, gaveUp]);
+    clearTimeout(timer);
+    await this.probe();
+  }
+
+  get availability(): Availability {
+    return this.state;
+  }
+
+  status(): RedisConnectionStatus {
+    return {
+      name: this.name,
+      target: describeTarget(this.target),
+      availability: this.state,
+      latencyMs: this.latency,
+      lastError: this.lastError,
+      since: this.changedAt,
+    };
+  }
+
+  /** Resolves when the connection is up, or rejects after `timeoutMs`. */
+  async waitUntilUp(timeoutMs = 5000): Promise<void> {
+    if (this.state === 'up') return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off('availability', onChange);
+        reject(new RedisUnavailableError(this.name, `not up after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onChange = (current: Availability): void => {
+        if (current !== 'up') return;
+        clearTimeout(timer);
+        this.off('availability', onChange);
+        resolve();
+      };
+      this.on('availability', onChange);
+    });
+  }
+
+  /** Measures one PING round trip in milliseconds. */
+  async ping(): Promise<number> {
+    const started = performance.now();
+    await this.client.ping();
+    return performance.now() - started;
+  }
+
+  async info(): Promise<RedisInfo> {
+    try {
+      return await readRedisInfo(this.client);
+    } catch (error) {
+      throw this.unavailable(error);
+    }
+  }
+
+  /**
+   * A further client to the same server with the same budgets unless overridden (for example no
+   * command timeout for blocking reads, or a subscriber). The connection closes it on `close()`.
+   */
+  createClient(purpose: string, budgets: RedisClientBudgets = {}): Redis {
+    const client = createRedisClient(this.target, `${this.name}:${purpose}`, { ...this.options, ...budgets });
+    this.extraClients.add(client);
+    this.watch(client, false);
+    client.once('end', () => this.extraClients.delete(client));
+    client.connect().catch((error: unknown) => this.noteError(error));
+    return client;
+  }
+
+  /** Wraps any client error as a typed, redacted `E_REDIS_UNAVAILABLE`. */
+  unavailable(error: unknown): RedisUnavailableError {
+    // The raw client error is not kept as `cause`: whatever logs it would bypass the redactor.
+    return new RedisUnavailableError(this.name, redactError(error, this.redact));
+  }
+
+  /** Idempotent: stops probing and closes every client, each step running even if another fails. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    const clients = [this.client, ...this.extraClients];
+    await Promise.allSettled(clients.map((client) => closeClient(client)));
+    this.state = 'down';
+    this.removeAllListeners();
+  }
+
+  private watch(client: Redis, primary: boolean): void {
+    // An ioredis client without an 'error' listener crashes the process; every client gets one.
+    client.on('error', (error: unknown) => this.noteError(error));
+    if (!primary) return;
+    client.on('ready', () => void this.probe());
+    client.on('close', () => this.setState('down'));
+    client.on('reconnecting', () => this.setState('down'));
+  }
+
+  /** Runs one probe, or joins the one in flight, so callers can await an up-to-date state. */
+  private probe(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.probing ??= this.runProbe().finally(() => {
+      this.probing = undefined;
+    });
+    return this.probing;
+  }
+
+  private async runProbe(): Promise<void> {
+    if (this.client.status !== 'ready') {
+      this.setState('down');
+      return;
+    }
+    try {
+      const latency = await this.ping();
+      this.latency = Math.round(latency * 100) / 100;
+      this.setState(latency > (this.options.slowPingMs ?? 250) ? 'degraded' : 'up');
+      if (this.state === 'up') this.lastError = null;
+    } catch (error) {
+      this.noteError(error);
+      this.setState(this.client.status === 'ready' ? 'degraded' : 'down');
+    }
+  }
+
+  private noteError(error: unknown): void {
+    const message = redactError(error, this.redact);
+    // During an outage the client retries every second or two; one log line per new message is enough.
+    if (message !== this.lastError) this.logger.warn({ err: message }, 'redis error');
+    this.lastError = message;
+  }
+
+  private setState(next: Availability): void {
+    if (next === this.state) return;
+    const previous = this.state;
+    this.state = next;
+    this.changedAt = Date.now();
+    if (this.closed) return;
+    const level = next === 'up' ? 'info' : 'warn';
+    this.logger[level]({ availability: next, previous }, `redis ${this.name} is ${next}`);
+    this.emit('availability', next, previous);
+  }
+}
+
+async function closeClient(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  const quit = client.quit().then(
+    () => undefined,
+    () => undefined,
+  );
+  const timeout = new Promise<void>((resolve) => setTimeout(resolve, 500).unref());
+  await Promise.race([quit, timeout]);
+  // quit() may have timed out; the status changed meanwhile, which TypeScript cannot see.
+  if ((client.status as string) !== 'end') client.disconnect();
+}

@@ -1,0 +1,275 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError } from '../api.js';
+import { Card, Empty, ErrorNote, ProgressBar, StateBadge } from '../components/bits.js';
+import { dateTime, json, time } from '../format.js';
+import { FINAL_STATES, type Job, type JobProgress } from '../types.js';
+import { canCancel, canRetry, cancelJob, retryJob } from './job-actions.js';
+
+interface TimelineEntry {
+  key: string;
+  at: number;
+  type: string;
+  detail: string;
+}
+
+/** Event names the service may send; EventSource only delivers named events one listens for. */
+const EVENT_NAMES = [
+  'message',
+  'snapshot',
+  'progress',
+  'waiting',
+  'delayed',
+  'active',
+  'completed',
+  'failed',
+  'retrying',
+  'stalled',
+  'cancelling',
+  'cancelled',
+  'removed',
+  'state',
+];
+/** Event types that are the job's new state. */
+const STATE_TYPES = new Set(['waiting', 'delayed', 'active', 'completed', 'failed', 'cancelled']);
+
+interface StreamEvent {
+  type?: string;
+  state?: string;
+  progress?: JobProgress | null;
+  data?: unknown;
+  message?: string;
+}
+
+/**
+ * Reads one event: the service sends a `snapshot` (the job itself), then `{ type, data }` events whose
+ * type is a state or `progress`; `{ type, state, progress }` events are understood too.
+ */
+function interpret(name: string, payload: StreamEvent): { type: string; state?: string; progress?: JobProgress } {
+  const type = payload.type ?? name;
+  const state = payload.state ?? (STATE_TYPES.has(type) ? type : undefined);
+  const progress =
+    payload.progress ??
+    (type === 'progress' && typeof payload.data === 'object' && payload.data !== null
+      ? (payload.data as JobProgress)
+      : undefined);
+  return { type, ...(state === undefined ? {} : { state }), ...(progress ? { progress } : {}) };
+}
+
+export function JobDetail({ id, readOnly }: { id: string; readOnly: boolean }) {
+  const [job, setJob] = useState<Job | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [timeline, setTimeline] = useState<TimelineEntry[]>([]);
+  const [streaming, setStreaming] = useState(false);
+  // Bumped to follow the job again after a retry: its stream ended when it finished.
+  const [follow, setFollow] = useState(0);
+
+  const load = () =>
+    api<Job>('GET', `/tasks/${encodeURIComponent(id)}`)
+      .then((answer) => {
+        setJob(answer);
+        setError(null);
+        return answer;
+      })
+      .catch((caught: unknown) => {
+        setError(caught);
+        return null;
+      });
+
+  useEffect(() => {
+    setJob(null);
+    setTimeline([]);
+  }, [id]);
+
+  useEffect(() => void load(), [id]);
+
+  // The per-job stream: progress and state changes as they happen; closed once the job is final.
+  useEffect(() => {
+    const source = new EventSource(`api/tasks/${encodeURIComponent(id)}/events`);
+    setStreaming(true);
+    const handle = (event: Event) => {
+      const message = event as MessageEvent<string>;
+      let payload: StreamEvent;
+      try {
+        payload = JSON.parse(message.data) as StreamEvent;
+      } catch {
+        return;
+      }
+      const { type, state, progress } = interpret(message.type, payload);
+      const detail = [
+        type === 'snapshot' ? state : type === state ? '' : state,
+        progress?.percent !== undefined ? `${progress.percent}%` : '',
+        progress?.message ?? '',
+      ]
+        .filter(Boolean)
+        .join(' · ');
+      setTimeline((entries) => [
+        ...entries,
+        { key: `${message.lastEventId}-${entries.length}`, at: Date.now(), type, detail },
+      ]);
+      setJob((current) => {
+        if (!current) return current;
+        const next = { ...current };
+        if (state) next.state = state;
+        if (progress) next.progress = progress;
+        return next;
+      });
+      // A state change carries no result, error or attempt count: read the job again for those.
+      if (state && type !== 'snapshot') void load();
+      if ((state && FINAL_STATES.has(state)) || type === 'removed') {
+        source.close();
+        setStreaming(false);
+      }
+    };
+    for (const name of EVENT_NAMES) source.addEventListener(name, handle);
+    source.addEventListener('error', (event) => {
+      if (event instanceof MessageEvent && typeof event.data === 'string') {
+        // An `error` event the service sent (its reader failed), not a connection error.
+        let text = event.data;
+        try {
+          text = (JSON.parse(event.data) as StreamEvent).message ?? text;
+        } catch {
+          // keep the raw text
+        }
+        setTimeline((entries) => [
+          ...entries,
+          { key: `error-${entries.length}`, at: Date.now(), type: 'error', detail: text },
+        ]);
+        return;
+      }
+      // A refused stream (404, 401) ends here; a dropped one reconnects by itself with Last-Event-ID.
+      if (source.readyState === EventSource.CLOSED) setStreaming(false);
+    });
+    return () => {
+      source.close();
+      setStreaming(false);
+    };
+  }, [id, follow]);
+
+  useEffect(() => {
+    if (streaming && job && FINAL_STATES.has(job.state)) setStreaming(false);
+  }, [job?.state]);
+
+  const act = async (action: () => Promise<void>, refollow: boolean) => {
+    try {
+      await action();
+      // A cancel shows up on the open stream; a retry needs a new one.
+      if (refollow) setFollow((n) => n + 1);
+      await load();
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+
+  if (error instanceof ApiError && error.status === 404 && !job) {
+    return (
+      <Card title={`Job ${id}`} id="h-job">
+        <Empty>{error.missing ? 'This service has no job API yet.' : 'No such job (it may have been removed).'}</Empty>
+        <p>
+          <a href="#/jobs">Back to jobs</a>
+        </p>
+      </Card>
+    );
+  }
+
+  return (
+    <div class="grid">
+      <Card title={`Job ${id}`} id="h-job">
+        <ErrorNote error={error} />
+        {!job ? (
+          <Empty>Loading…</Empty>
+        ) : (
+          <>
+            <dl class="facts">
+              <div>
+                <dt>Task</dt>
+                <dd>{job.name}</dd>
+              </div>
+              <div>
+                <dt>Queue</dt>
+                <dd>{job.queue ?? '—'}</dd>
+              </div>
+              <div>
+                <dt>State</dt>
+                <dd data-testid="job-state">
+                  <StateBadge state={job.state} />
+                </dd>
+              </div>
+              <div>
+                <dt>Attempts</dt>
+                <dd>
+                  {job.attempts ?? 0} of {job.maxAttempts ?? '—'}
+                </dd>
+              </div>
+              <div>
+                <dt>Created</dt>
+                <dd>{dateTime(job.createdAt)}</dd>
+              </div>
+              <div>
+                <dt>Started</dt>
+                <dd>{dateTime(job.startedAt)}</dd>
+              </div>
+              <div>
+                <dt>Finished</dt>
+                <dd>{dateTime(job.finishedAt)}</dd>
+              </div>
+              <div>
+                <dt>Worker</dt>
+                <dd>{job.workerId ?? '—'}</dd>
+              </div>
+            </dl>
+            <ProgressBar progress={job.progress} state={job.state} label={`Progress of job ${id}`} />
+            {readOnly ? null : (
+              <div class="actions">
+                {canCancel(job) ? (
+                  <button type="button" class="danger" onClick={() => void act(() => cancelJob(id), false)}>
+                    Cancel job
+                  </button>
+                ) : null}
+                {canRetry(job) ? (
+                  <button type="button" onClick={() => void act(() => retryJob(id), true)}>
+                    Retry job
+                  </button>
+                ) : null}
+              </div>
+            )}
+          </>
+        )}
+      </Card>
+      {job ? (
+        <>
+          <Card title="Payload" id="h-payload">
+            <pre tabIndex={0}>{json(job.data)}</pre>
+          </Card>
+          <Card title={job.error ? 'Error' : 'Result'} id="h-result">
+            {job.error ? (
+              <>
+                <p class="error-note">{job.error.message}</p>
+                {job.error.stack ? <pre tabIndex={0}>{job.error.stack}</pre> : null}
+              </>
+            ) : (
+              <pre tabIndex={0}>{json(job.result)}</pre>
+            )}
+          </Card>
+        </>
+      ) : null}
+      <Card title="Timeline" id="h-timeline">
+        <p class="muted" aria-live="polite">
+          {streaming
+            ? 'Live: following this job’s events.'
+            : 'Not live (the job is finished or its event stream is unavailable).'}
+        </p>
+        {timeline.length === 0 ? (
+          <Empty>No events received yet.</Empty>
+        ) : (
+          <ol class="timeline">
+            {timeline.map((entry) => (
+              <li key={entry.key}>
+                <time>{time(entry.at)}</time> <strong>{entry.type}</strong> {entry.detail}
+              </li>
+            ))}
+          </ol>
+        )}
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,13 @@
+import { api } from '../api.js';
+import type { Job } from '../types.js';
+
+export const canCancel = (job: Job): boolean => ['waiting', 'delayed', 'active', 'spooled'].includes(job.state);
+export const canRetry = (job: Job): boolean => ['failed', 'cancelled'].includes(job.state);
+
+export async function cancelJob(id: string): Promise<void> {
+  await api('DELETE', `/tasks/${encodeURIComponent(id)}`);
+}
+
+export async function retryJob(id: string): Promise<void> {
+  await api('POST', `/tasks/${encodeURIComponent(id)}/retry`);
+}

@@ -1,0 +1,227 @@
+import { BackplaneError, type JobOptions } from 'backplane';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { RouteContext } from '../app.js';
+import { openSse } from '../http/sse.js';
+import type { JobEventHub } from '../jobs/event-hub.js';
+import { FINAL_STATES, toJobJson } from '../jobs/job-json.js';
+import type { KnownQueues } from '../jobs/queues-registry.js';
+import type { JobStatusCache } from '../jobs/status-cache.js';
+
+export interface TaskRouteOptions extends RouteContext {
+  hub: JobEventHub;
+  statusCache: JobStatusCache;
+  queues: KnownQueues;
+}
+
+const duration = z.union([z.coerce.number().min(0), z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/)]);
+const jobOptionsQuery = z
+  .object({
+    delay: duration.optional(),
+    runAt: z.string().optional(),
+    priority: z.coerce.number().int().min(0).max(1000).optional(),
+    attempts: z.coerce.number().int().min(1).max(100).optional(),
+    timeout: duration.optional(),
+    queue: z.string().min(1).max(100).optional(),
+    group: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+type JobOptionsQuery = z.infer<typeof jobOptionsQuery>;
+
+const envelope = z
+  .object({
+    name: z.string().min(1).max(200),
+    data: z.unknown().optional(),
+    options: jobOptionsQuery.optional(),
+  })
+  .strict();
+
+const idParams = z.object({ id: z.string().min(1).max(300) });
+const accepted = z.object({ id: z.string(), state: z.string() });
+const STATES = ['waiting', 'delayed', 'active', 'completed', 'failed', 'cancelled'] as const;
+
+function toJobOptions(query: JobOptionsQuery, idempotencyKey: string | undefined): JobOptions {
+  const options: JobOptions = {};
+  if (query.delay !== undefined) options.delay = query.delay as JobOptions['delay'];
+  if (query.runAt !== undefined) {
+    const at = /^\d+$/.test(query.runAt) ? Number(query.runAt) : Date.parse(query.runAt);
+    if (!Number.isFinite(at)) throw new BackplaneError('E_VALIDATION', 'runAt must be an ISO date or milliseconds since epoch');
+    options.runAt = at;
+  }
+  if (query.priority !== undefined) options.priority = query.priority;
+  if (query.attempts !== undefined) options.attempts = query.attempts;
+  if (query.timeout !== undefined) options.timeout = query.timeout as JobOptions['timeout'];
+  if (query.queue !== undefined) options.queue = query.queue;
+  if (query.group !== undefined) options.group = query.group;
+  if (idempotencyKey !== undefined) options.idempotencyKey = idempotencyKey;
+  return options;
+}
+
+/** Tasks: enqueue, read (cache-first), list, cancel, retry, and live events over SSE. */
+export async function taskRoutes(app: FastifyInstance, options: TaskRouteOptions): Promise<void> {
+  const { backplane, admin, hub, statusCache, queues } = options;
+  const jobs = backplane.jobs;
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+
+  const enqueue = async (name: string, data: unknown, jobOptions: JobOptions) => {
+    const id = await jobs.enqueue(name, data, jobOptions);
+    const job = await statusCache.refresh(id);
+    if (job) queues.add(job.queue);
+    if (job) void hub.watchQueue(job.queue);
+    return { id, state: job?.state ?? 'waiting' };
+  };
+
+  typed.post(
+    '/tasks/:name',
+    {
+      preHandler: admin,
+      schema: {
+        summary: 'Enqueue a job of a task; the body is its payload',
+        params: z.object({ name: z.string().min(1).max(200) }),
+        querystring: jobOptionsQuery,
+        headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }).passthrough(),
+        body: z.unknown().optional(),
+        response: { 202: accepted },
+        security: [{ bearer: [] }],
+      },
+    },
+    async (request, reply) => {
+      const body = request.body === undefined || request.body === null ? {} : request.body;
+      const result = await enqueue(request.params.name, body, toJobOptions(request.query, request.headers['idempotency-key']));
+      return reply.status(202).send(result);
+    },
+  );
+
+  typed.post(
+    '/tasks',
+    {
+      preHandler: admin,
+      schema: {
+        summary: 'Enqueue a job from an envelope { name, data, options }',
+        headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }).passthrough(),
+        body: envelope,
+        response: { 202: accepted },
+        security: [{ bearer: [] }],
+      },
+    },
+    async (request, reply) => {
+      const { name, data, options: query } = request.body;
+      const result = await enqueue(name, data ?? {}, toJobOptions(query ?? {}, request.headers['idempotency-key']));
+      return reply.status(202).send(result);
+    },
+  );
+
+  typed.get(
+    '/tasks/:id',
+    { schema: { summary: 'A job: state, progress, result or error (served from the cache)', params: idParams } },
+    async (request) => {
+      const job = await statusCache.get(request.params.id);
+      if (!job) throw new BackplaneError('E_JOB_NOT_FOUND', `no job ${request.params.id}`);
+      return job;
+    },
+  );
+
+  typed.get(
+    '/tasks',
+    {
+      schema: {
+        summary: 'List jobs by queue, state and name, newest first, with cursor pagination',
+        querystring: z
+          .object({
+            queue: z.string().min(1).max(100).optional(),
+            state: z.enum(STATES).optional(),
+            name: z.string().min(1).max(200).optional(),
+            limit: z.coerce.number().int().min(1).max(500).optional(),
+            cursor: z.string().max(200).optional(),
+          })
+          .strict(),
+      },
+    },
+    async (request) => {
+      const { queue, state, name, limit, cursor } = request.query;
+      const page = await jobs.listJobs({
+        ...(queue !== undefined ? { queue } : {}),
+        ...(state !== undefined ? { state } : {}),
+        ...(name !== undefined ? { name } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+        ...(cursor !== undefined ? { cursor } : {}),
+      });
+      return { jobs: page.jobs.map(toJobJson), nextCursor: page.nextCursor ?? null };
+    },
+  );
+
+  typed.delete(
+    '/tasks/:id',
+    { preHandler: admin, schema: { summary: 'Cancel a job (a running one is aborted wherever it runs)', params: idParams, security: [{ bearer: [] }] } },
+    async (request) => {
+      const state = await jobs.cancel(request.params.id);
+      await statusCache.refresh(request.params.id);
+      return { id: request.params.id, state };
+    },
+  );
+
+  typed.post(
+    '/tasks/:id/retry',
+    { preHandler: admin, schema: { summary: 'Run a failed or cancelled job again', params: idParams, security: [{ bearer: [] }] } },
+    async (request, reply) => {
+      await jobs.retry(request.params.id);
+      const job = await statusCache.refresh(request.params.id);
+      return reply.status(202).send({ id: request.params.id, state: job?.state ?? 'waiting' });
+    },
+  );
+
+  typed.get(
+    '/tasks/:id/events',
+    {
+      schema: {
+        summary: 'Server-Sent Events of a job: a snapshot, then progress and state changes until it ends. Resumable with Last-Event-ID.',
+        params: idParams,
+      },
+    },
+    async (request, reply) => {
+      const id = request.params.id;
+      const first = await jobs.getJob(id);
+      if (!first) throw new BackplaneError('E_JOB_NOT_FOUND', `no job ${id}`);
+      queues.add(first.queue);
+      const sse = openSse(request, reply);
+      if (sse.lastEventId) {
+        // A reconnect: replay what the client missed from the stream, then follow it to the end.
+        try {
+          for await (const event of jobs.events(id, { lastEventId: sse.lastEventId, signal: sse.signal })) {
+            sse.send({ id: event.id, event: event.type, data: event });
+          }
+        } catch (error) {
+          if (!sse.signal.aborted) sse.send({ event: 'error', data: { message: (error as Error).message } });
+        }
+        sse.close();
+        return;
+      }
+      await hub.watchQueue(first.queue);
+      let done = false;
+      const stop = hub.onJob(id, (event) => {
+        if (done) return;
+        if (FINAL_STATES.has(event.type as never) || event.type === 'removed') {
+          done = true;
+          // Refresh the cached status first: a client that reads GET /tasks/:id on this event must
+          // see the final state, not the entry from the event before.
+          void statusCache.refresh(id).finally(() => {
+            sse.send({ id: event.id, event: event.type, data: event });
+            sse.close();
+          });
+          return;
+        }
+        sse.send({ id: event.id, event: event.type, data: event });
+      });
+      sse.signal.addEventListener('abort', stop, { once: true });
+      // The snapshot is read after the hub started, so no event can fall between the two.
+      const snapshot = (await jobs.getJob(id)) ?? first;
+      sse.send({ event: 'snapshot', data: toJobJson(snapshot) });
+      if (FINAL_STATES.has(snapshot.state)) {
+        done = true;
+        stop();
+        sse.close();
+      }
+    },
+  );
+}

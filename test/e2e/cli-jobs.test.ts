@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { freePort, redisSkipReason, startRedisServer, type RedisServerHandle } from 'backplane/testing';
+import { runBackplane, waitForJson, type ServiceProcess } from '../helpers/service-process.js';
+
+const TASKS = fileURLToPath(new URL('../fixtures/tasks.ts', import.meta.url));
+
+async function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const run = runBackplane(args, env);
+  const code = await run.exited;
+  return { code, output: run.output() };
+}
+
+describe('backplane jobs against a running server with a TypeScript task module', () => {
+  const token = 'cli-jobs-admin-token-123';
+  let server: ServiceProcess;
+  let env: Record<string, string>;
+  before(async () => {
+    const port = await freePort();
+    server = runBackplane(['server', '--tasks', TASKS], { PORT: String(port), BACKPLANE_ADMIN_TOKEN: token });
+    await waitForJson(`http://127.0.0.1:${port}/health`, 15_000, (_body, status) => status === 200);
+    env = { PORT: String(port), BACKPLANE_ADMIN_TOKEN: token };
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('jobs add --wait draws progress and exits 0 with the result when the job completes', async () => {
+    const { code, output } = await cli(['jobs', 'add', 'fixture.sum', '--data', '{"numbers":[1,2,3,4]}', '--wait'], env);
+    assert.equal(code, 0, output);
+    assert.match(output, /\[#+-*\]\s+\d+% added/);
+    assert.match(output, /100%/);
+    assert.match(output, /^state\s+completed$/m);
+    assert.match(output, /^result\s+\{"total":10\}$/m);
+  });
+
+  it('jobs add --wait exits 1 when the job fails, and --json prints the job', async () => {
+    const { code, output } = await cli(['jobs', 'add', 'fixture.fail', '--wait', '--json'], env);
+    assert.equal(code, 1);
+    const job = JSON.parse(output.slice(output.indexOf('{'))) as { state: string; error: { message: string } };
+    assert.equal(job.state, 'failed');
+    assert.equal(job.error.message, 'fixture failure');
+  });
+
+  it('jobs add, get, ls, cancel and wait work together', async () => {
+    const added = await cli(['jobs', 'add', 'fixture.sum', '--data', '{"numbers":[1]}', '--delay', '1h'], env);
+    assert.equal(added.code, 0, added.output);
+    const [id, state] = added.output.trim().split(' ');
+    assert.equal(state, 'delayed');
+    assert.ok(id);
+    const got = await cli(['jobs', 'get', id], env);
+    assert.match(got.output, /^state\s+delayed$/m);
+    const listed = await cli(['jobs', 'ls', '--state', 'delayed'], env);
+    assert.match(listed.output, new RegExp(id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    const cancelled = await cli(['jobs', 'cancel', id], env);
+    assert.equal(cancelled.output.trim(), `${id} cancelled`);
+    const waited = await cli(['jobs', 'wait', id], env);
+    assert.equal(waited.code, 3, 'a cancelled job exits 3');
+  });
+
+  it('refuses without the token, with one line', async () => {
+    const { code, output } = await cli(['jobs', 'add', 'fixture.sum', '--data', '{}'], { PORT: env.PORT ?? '' });
+    assert.equal(code, 1);
+    assert.match(output, /^backplane: E_UNAUTHORIZED: /);
+    assert.equal(output.trim().split('\n').length, 1);
+  });
+
+  it('names what to fix for an unknown task, bad JSON and a missing id', async () => {
+    const unknown = await cli(['jobs', 'add', 'nope'], env);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.output, /^backplane: E_TASK_UNKNOWN: no task named "nope"/);
+    const badJson = await cli(['jobs', 'add', 'fixture.sum', '--data', '{oops'], env);
+    assert.equal(badJson.code, 2);
+    assert.match(badJson.output, /--data must be JSON/);
+    const missing = await cli(['jobs', 'get'], env);
+    assert.equal(missing.code, 2);
+    assert.match(missing.output, /missing job id/);
+  });
+
+  it('cache stats prints a table and cache clear needs no more than the token', async () => {
+    const stats = await cli(['cache', 'stats'], env);
+    assert.equal(stats.code, 0, stats.output);
+    assert.match(stats.output, /^hit rate\s+/m);
+    const cleared = await cli(['cache', 'clear', '--namespace', 'chat'], env);
+    assert.equal(cleared.code, 0, cleared.output);
+    assert.equal(cleared.output.trim(), 'cleared namespace chat');
+  });
+});
+
+describe('backplane worker process against Redis', { skip: redisSkipReason() }, () => {
+  let redis: RedisServerHandle;
+  let server: ServiceProcess;
+  let worker: ServiceProcess | undefined;
+  let env: Record<string, string>;
+  before(async () => {
+    redis = await startRedisServer();
+    const port = await freePort();
+    env = { PORT: String(port), REDIS_URL: redis.url };
+    // The server runs no jobs itself; a separate worker process does.
+    server = runBackplane(['server', '--tasks', TASKS], { ...env, WORKER_CONCURRENCY: '0' });
+    await waitForJson(`http://127.0.0.1:${port}/health`, 15_000, (_body, status) => status === 200);
+  });
+  after(async () => {
+    await worker?.stop();
+    await server.stop();
+    await redis.stop();
+  });
+
+  it('runs the jobs the server enqueued, shows up in status, and exits 0 on SIGTERM', async () => {
+    worker = runBackplane(['worker', '--tasks', TASKS, '--concurrency', '3'], env);
+    await waitForJson<{ workers: unknown[] }>(`http://127.0.0.1:${env.PORT}/workers`, 15_000, (body) => body.workers.length === 1);
+    const status = await cli(['status'], env);
+    assert.match(status.output, /^workers\s+ok\s+1 active/m);
+    const { code, output } = await cli(['jobs', 'add', 'fixture.sum', '--data', '{"numbers":[5,6]}', '--wait'], env);
+    assert.equal(code, 0, output);
+    assert.match(output, /^result\s+\{"total":11\}$/m);
+    assert.equal(await worker.stop('SIGTERM'), 0);
+  });
+
+  it('refuses to start on the memory backend, with one line', async () => {
+    const { code, output } = await cli(['worker'], {});
+    assert.equal(code, 2);
+    assert.match(output, /^backplane: backplane worker needs REDIS_URL or JOBS_REDIS_URL/);
+  });
+});

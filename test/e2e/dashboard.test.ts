@@ -1,0 +1,220 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { freePort } from 'backplane/testing';
+import {
+  browserSkipReason,
+  dashboardFor,
+  IN_BROWSER,
+  ensureDashboardBuilt,
+  launchBrowser,
+  screenshot,
+  signInThroughForm,
+  watchConsole,
+} from '../helpers/dashboard-browser.js';
+import { runBackplane, waitForJson, type ServiceProcess } from '../helpers/service-process.js';
+
+const TOKEN = 'dashboard-e2e-token-7';
+
+interface Accepted {
+  id: string;
+  state: string;
+}
+
+describe('dashboard in headless Chromium, against the service process', { skip: browserSkipReason() }, () => {
+  let service: ServiceProcess;
+  let api: string;
+  /** Where the dashboard is served: the service itself once it registers the plugin, else a harness beside it. */
+  let base: string;
+  let harness: FastifyInstance | undefined;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let problems: string[];
+
+  before(async () => {
+    ensureDashboardBuilt();
+    const port = await freePort();
+    api = `http://127.0.0.1:${port}`;
+    service = runBackplane(['server'], {
+      PORT: String(port),
+      BACKPLANE_ADMIN_TOKEN: TOKEN,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '0',
+    });
+    await waitForJson(`${api}/health/live`, 15_000, (_body, status) => status === 200);
+    ({ base, harness } = await dashboardFor(api, TOKEN));
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    problems = watchConsole(page);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await harness?.close();
+    await service?.stop();
+  });
+
+  /** Enqueues through the public API, as a client application would; null when the service has no task routes yet. */
+  const enqueue = async (name: string, payload: unknown, query = ''): Promise<Accepted | null> => {
+    const response = await fetch(`${api}/tasks/${name}${query}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
+    if (response.status === 404) {
+      const body = (await response.json()) as { error?: { message?: string } };
+      if (body.error?.message?.startsWith('no route')) return null;
+    }
+    assert.equal(response.status, 202, await response.clone().text());
+    return (await response.json()) as Accepted;
+  };
+
+  const needsTaskRoutes = (t: TestContext, job: Accepted | null): job is null => {
+    if (job !== null) return false;
+    t.todo('needs the /tasks routes in the service');
+    return true;
+  };
+
+  const progressOf = (selector: string) =>
+    page
+      .locator(selector)
+      .first()
+      .getAttribute('aria-valuenow', { timeout: 1_000 })
+      .catch(() => null);
+
+  it('refuses a wrong token and shows why, with no session', async () => {
+    await page.goto(`${base}/dashboard/`);
+    await page.getByLabel('Admin token').fill('not-the-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match((await alert.textContent()) ?? '', /token is wrong/);
+    assert.equal(await page.getByRole('navigation', { name: 'Dashboard pages' }).count(), 0);
+    assert.equal((await context.cookies()).length, 0);
+    await screenshot(page, 'signin-refused');
+  });
+
+  it('signs in into an HttpOnly, SameSite=Strict cookie and shows the overview live', async () => {
+    await signInThroughForm(page, base, TOKEN);
+    const cookies = await context.cookies();
+    assert.equal(cookies.length, 1);
+    assert.equal(cookies[0]?.httpOnly, true);
+    assert.equal(cookies[0]?.sameSite, 'Strict');
+    assert.ok(!cookies[0]?.value.includes(TOKEN));
+    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    await page.getByText('Embedded memory backend').waitFor();
+    await page.locator('.live.on').waitFor();
+    await screenshot(page, 'overview');
+  });
+
+  it('renders every page, reachable by keyboard alone', async () => {
+    await page.goto(`${base}/dashboard/#/overview`);
+    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    // Tab order: skip link first, then the page links.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(IN_BROWSER.focusedText), 'Skip to content');
+    for (const [label, file] of [
+      ['Queues', 'queues'],
+      ['Jobs', 'jobs'],
+      ['Workers', 'workers'],
+      ['Cache', 'cache'],
+    ] as const) {
+      await page.getByRole('link', { name: label, exact: true }).focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: label, level: 1 }).waitFor();
+      assert.equal(await page.getByRole('link', { name: label, exact: true }).getAttribute('aria-current'), 'page');
+      await page.waitForTimeout(300);
+      await screenshot(page, file);
+    }
+    // Every form control has an accessible name.
+    const unlabeled = await page.evaluate<string[]>(IN_BROWSER.unlabeledControls);
+    assert.deepEqual(unlabeled, []);
+  });
+
+  it('follows a demo job to 100% on its live progress bar', async (t) => {
+    const job = await enqueue('demo.render', { title: 'e2e' });
+    if (needsTaskRoutes(t, job)) return;
+    await page.goto(`${base}/dashboard/#/jobs/${encodeURIComponent(job.id)}`);
+    await page.getByRole('heading', { name: 'Job detail' }).waitFor();
+    const seen = new Set<string>();
+    const deadline = Date.now() + 30_000;
+    let value: string | null = null;
+    while (Date.now() < deadline && value !== '100') {
+      value = await progressOf('[role=progressbar]');
+      if (value !== null) seen.add(value);
+      await page.waitForTimeout(50);
+    }
+    assert.equal(value, '100', `progress values seen: ${[...seen].join(', ')}`);
+    await page.getByTestId('job-state').getByText('completed').waitFor({ timeout: 10_000 });
+    assert.ok((await page.locator('.timeline li').count()) > 0, 'the timeline shows events');
+    await screenshot(page, 'job-completed');
+
+    await page.goto(`${base}/dashboard/#/jobs?state=completed&name=demo.render`);
+    const row = page.locator(`tr[data-job-id="${job.id}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    await row.getByText('completed').waitFor();
+    await screenshot(page, 'jobs-list');
+  });
+
+  it('cancels a running job from its page and shows it cancelled', async (t) => {
+    const job = await enqueue('demo.long', {});
+    if (needsTaskRoutes(t, job)) return;
+    await page.goto(`${base}/dashboard/#/jobs/${encodeURIComponent(job.id)}`);
+    await page.getByTestId('job-state').getByText('active').waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Cancel job' }).click();
+    await page.getByTestId('job-state').getByText('cancelled').waitFor({ timeout: 15_000 });
+    const answer = (await (await fetch(`${api}/tasks/${encodeURIComponent(job.id)}`)).json()) as { state: string };
+    assert.equal(answer.state, 'cancelled');
+    // The cancellation arrived on the live stream, after the progress the job had made.
+    await page.locator('.timeline li', { hasText: 'cancelled' }).last().waitFor();
+    await screenshot(page, 'job-cancelled');
+
+    // Retry runs it again and the page follows it live once more; then cancel for good.
+    await page.getByRole('button', { name: 'Retry job' }).click();
+    await page.getByTestId('job-state').getByText('active').waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Cancel job' }).click();
+    await page.getByTestId('job-state').getByText('cancelled').waitFor({ timeout: 15_000 });
+  });
+
+  it('shows a failed job with its error, and the failed tab lists it', async (t) => {
+    const job = await enqueue('demo.flaky', {}, '?attempts=1');
+    if (needsTaskRoutes(t, job)) return;
+    await page.goto(`${base}/dashboard/#/jobs/${encodeURIComponent(job.id)}`);
+    await page.getByTestId('job-state').getByText('failed').waitFor({ timeout: 15_000 });
+    await page.getByRole('heading', { name: 'Error' }).waitFor();
+    await page.getByText('the first attempt always fails').first().waitFor();
+    await page.goto(`${base}/dashboard/#/jobs?state=failed`);
+    await page.locator(`tr[data-job-id="${job.id}"]`).getByRole('button', { name: /Retry/ }).waitFor();
+    await screenshot(page, 'jobs-failed');
+  });
+
+  it('pauses and resumes a queue from the Queues page', async (t) => {
+    const job = await enqueue('demo.render', {}, '?queue=dash-pause');
+    if (needsTaskRoutes(t, job)) return;
+    await page.goto(`${base}/dashboard/#/queues`);
+    const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'dash-pause' }) });
+    await row.waitFor({ timeout: 10_000 });
+    await row.getByRole('button', { name: /Pause/ }).click();
+    await row.getByText('paused', { exact: true }).waitFor({ timeout: 10_000 });
+    const paused = (await (await fetch(`${api}/queues`)).json()) as { queues: { name: string; paused: boolean }[] };
+    assert.equal(paused.queues.find((queue) => queue.name === 'dash-pause')?.paused, true);
+    await screenshot(page, 'queues-paused');
+    await row.getByRole('button', { name: /Resume/ }).click();
+    await row.getByText('running', { exact: true }).waitFor({ timeout: 10_000 });
+  });
+
+  it('raised no script errors or CSP violations', () => {
+    assert.deepEqual(problems, []);
+  });
+
+  it('signs out, after which the API refuses the browser', async () => {
+    await page.goto(`${base}/dashboard/#/overview`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Admin token').waitFor();
+    const status = await page.evaluate(async () => (await fetch('api/health')).status);
+    assert.equal(status, 401);
+  });
+});
