@@ -1,7 +1,17 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/**', 'scripts/**', 'eslint.config.js'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'bench/**',
+      'scripts/**',
+      'eslint.config.js',
+      // Vite's build config: part of neither TypeScript project; vite loads it itself.
+      'packages/dashboard/web/vite.config.ts',
+    ],
+  },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
@@ -21,6 +31,13 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The browser app has its own tsconfig (DOM lib, preact JSX, bundler resolution).
+    files: ['packages/dashboard/web/**/*.{ts,tsx}'],
+    languageOptions: {
+      parserOptions: { project: ['./packages/dashboard/web/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
     },
   },
 );

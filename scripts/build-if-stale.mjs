@@ -15,7 +15,13 @@ function newest(path) {
   return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
 }
 
-run(process.execPath, ['node_modules/typescript/bin/tsc', '-b', 'packages/core', 'packages/dashboard', 'packages/server']);
+run(process.execPath, [
+  'node_modules/typescript/bin/tsc',
+  '-b',
+  'packages/core',
+  'packages/dashboard',
+  'packages/server',
+]);
 
 const web = 'packages/dashboard/web';
 const built = 'packages/dashboard/dist/web/index.html';

@@ -109,7 +109,8 @@ async function memory() {
 
 function perJob(commandStats, total) {
   const out = {};
-  for (const [name, stat] of Object.entries(commandStats)) out[name] = { calls: stat.calls / total, usec: stat.usec / total };
+  for (const [name, stat] of Object.entries(commandStats))
+    out[name] = { calls: stat.calls / total, usec: stat.usec / total };
   return out;
 }
 

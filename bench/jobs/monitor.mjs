@@ -16,9 +16,13 @@ const port = await new Promise((resolve) => {
   });
 });
 if (port === 6379) throw new Error('refusing 6379');
-const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-  stdio: 'ignore',
-});
+const server = spawn(
+  'redis-server',
+  ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+  {
+    stdio: 'ignore',
+  },
+);
 process.on('exit', () => server.kill('SIGTERM'));
 for (let waited = 0; !(await answersPing()); waited += 50) {
   if (waited > 30_000) throw new Error('private redis-server did not start');
@@ -46,7 +50,9 @@ await sleep(200);
 monitor.disconnect();
 await instance.close();
 console.log(lines.join('\n'));
-console.log(`\n${lines.length} commands for ${jobs} jobs (${(lines.length / jobs).toFixed(1)} per job, idle polling included)`);
+console.log(
+  `\n${lines.length} commands for ${jobs} jobs (${(lines.length / jobs).toFixed(1)} per job, idle polling included)`,
+);
 process.exit(0);
 
 function answersPing() {

@@ -23,9 +23,7 @@ const quick = flag('quick');
 const rounds = Number(option('rounds', quick ? 1 : 3));
 const systems = option('only', 'backplane,bullmq,bee-queue').split(',');
 const scenarios = option('scenarios', 'noop,sleep1,latency,memory').split(',');
-const env = quick
-  ? { BENCH_JOBS: '5000', BENCH_LATENCY_JOBS: '500', BENCH_MEMORY_JOBS: '20000' }
-  : {};
+const env = quick ? { BENCH_JOBS: '5000', BENCH_LATENCY_JOBS: '500', BENCH_MEMORY_JOBS: '20000' } : {};
 
 if (!flag('no-build')) {
   try {
@@ -40,9 +38,13 @@ const active = systems.filter((s) => s !== 'backplane' || backplaneUsable);
 
 const port = await freePort();
 if (port === 6379) throw new Error('refusing to use 6379');
-const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
+const server = spawn(
+  'redis-server',
+  ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+  {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  },
+);
 let serverOutput = '';
 server.stdout.on('data', (chunk) => (serverOutput = (serverOutput + chunk).slice(-2000)));
 server.stderr.on('data', (chunk) => (serverOutput = (serverOutput + chunk).slice(-2000)));
@@ -62,7 +64,9 @@ while (!(await answersPing(port))) {
 const admin = new Redis({ host: '127.0.0.1', port });
 admin.on('error', (error) => console.error('[admin client]', error.message));
 const version = /redis_version:(\S+)/.exec(await admin.info('server'))?.[1];
-console.error(`private redis-server ${version} on 127.0.0.1:${port}; systems: ${active.join(', ')}; ${rounds} round(s)`);
+console.error(
+  `private redis-server ${version} on 127.0.0.1:${port}; systems: ${active.join(', ')}; ${rounds} round(s)`,
+);
 
 const loadAtStart = os.loadavg()[0];
 const results = [];
@@ -86,7 +90,10 @@ stopServer();
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-writeFileSync(new URL(`./results/${stamp}.json`, import.meta.url), JSON.stringify({ version, rounds, results }, null, 2));
+writeFileSync(
+  new URL(`./results/${stamp}.json`, import.meta.url),
+  JSON.stringify({ version, rounds, results }, null, 2),
+);
 console.log(
   `\nredis-server ${version}, Node ${process.version}, ${os.cpus().length} cores; load average ${loadAtStart.toFixed(1)} at start, ` +
     `${os.loadavg()[0].toFixed(1)} at end (other work on the machine shows up in wall-time figures). ` +
@@ -192,7 +199,9 @@ function renderTable(all, names) {
 }
 
 function renderCommandBreakdown(all, names) {
-  const lines = ['\nRedis calls per job by command (no-op run, enqueue + process, median round; Lua-internal calls included):\n'];
+  const lines = [
+    '\nRedis calls per job by command (no-op run, enqueue + process, median round; Lua-internal calls included):\n',
+  ];
   for (const n of names) {
     const runs = all.filter((r) => r.system === n && r.scenario === 'noop');
     if (runs.length === 0) continue;
@@ -213,8 +222,22 @@ function renderTargets(all) {
   };
   const checks = [
     ['no-op throughput >= 2x BullMQ', 'noop', (r) => r.processPerSec, 'bullmq', (b, p) => b >= 2 * p, (b, p) => b / p],
-    ['1 ms handler throughput >= 2x BullMQ', 'sleep1', (r) => r.processPerSec, 'bullmq', (b, p) => b >= 2 * p, (b, p) => b / p],
-    ['Redis CPU per job <= 0.5x BullMQ', 'noop', (r) => r.cpuMicrosPerJob, 'bullmq', (b, p) => b <= 0.5 * p, (b, p) => b / p],
+    [
+      '1 ms handler throughput >= 2x BullMQ',
+      'sleep1',
+      (r) => r.processPerSec,
+      'bullmq',
+      (b, p) => b >= 2 * p,
+      (b, p) => b / p,
+    ],
+    [
+      'Redis CPU per job <= 0.5x BullMQ',
+      'noop',
+      (r) => r.cpuMicrosPerJob,
+      'bullmq',
+      (b, p) => b <= 0.5 * p,
+      (b, p) => b / p,
+    ],
     ['e2e p99 latency <= bee-queue', 'latency', (r) => r.p99, 'bee-queue', (b, p) => b <= p, (b, p) => b / p],
     ['memory per waiting job <= BullMQ', 'memory', (r) => r.bytesPerJob, 'bullmq', (b, p) => b <= p, (b, p) => b / p],
   ];

@@ -66,7 +66,8 @@ for (let round = 1; round <= ROUNDS; round += 1) {
   for (const c of cases) {
     await admin.flushall();
     const system = await startSystem(c.mode, c.redis ? redisServer.url : undefined);
-    const url = c.path === 'tasks' ? `${system.base}/tasks/${encodeURIComponent(system.jobId)}` : `${system.base}/health`;
+    const url =
+      c.path === 'tasks' ? `${system.base}/tasks/${encodeURIComponent(system.jobId)}` : `${system.base}/health`;
     await load(url, 50).catch(() => undefined); // warm-up
     const result = await load(url, 50);
     results.get(c.name).push(result.requests.average);
@@ -92,7 +93,9 @@ const perRequest = Math.max(0, during - idlePerSecond * SECONDS) / polled.reques
 
 const bareTasks = median(results.get(cases[0].name));
 const bareHealth = median(results.get(cases[3].name));
-console.log(`\n## Service benchmark (${ROUNDS} rounds x ${SECONDS} s, 50 connections, autocannon in the bench process; Node ${process.version})\n`);
+console.log(
+  `\n## Service benchmark (${ROUNDS} rounds x ${SECONDS} s, 50 connections, autocannon in the bench process; Node ${process.version})\n`,
+);
 console.log('| case | req/s median | min | max | p99 ms (median) | vs bare Fastify |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
 for (const c of cases) {
@@ -102,8 +105,10 @@ for (const c of cases) {
     `| ${c.name} | ${fmt(median(values))} | ${fmt(Math.min(...values))} | ${fmt(Math.max(...values))} | ${median(latencies.get(c.name))} | ${(median(values) / base).toFixed(2)}x |`,
   );
 }
-console.log(`\nPolling one running job with 100 clients for ${SECONDS} s: ${fmt(polled.requests.total)} requests, ` +
-  `${fmt(during)} Redis commands (idle background ~${idlePerSecond.toFixed(1)}/s subtracted): ${perRequest.toFixed(4)} Redis commands per request.`);
+console.log(
+  `\nPolling one running job with 100 clients for ${SECONDS} s: ${fmt(polled.requests.total)} requests, ` +
+    `${fmt(during)} Redis commands (idle background ~${idlePerSecond.toFixed(1)}/s subtracted): ${perRequest.toFixed(4)} Redis commands per request.`,
+);
 
 await admin.quit();
 await redisServer.stop();

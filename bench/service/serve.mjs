@@ -9,10 +9,24 @@ if (mode === 'bare') {
   const app = Fastify({ logger: false });
   // A body of the same shape and size as a job, so serialization costs compare fairly.
   const body = {
-    id: 'default:abcdefgh1', name: 'demo.render', queue: 'default', state: 'active', data: { stepMs: 60000 },
-    result: null, error: null, attempts: 1, maxAttempts: 1, priority: 0,
-    progress: { percent: 40, message: 'rendering frames', data: { step: 3, of: 5 } }, group: null,
-    workerId: 'host:1:abc', cancelRequested: false, createdAt: 1, runAt: null, startedAt: 2, finishedAt: null,
+    id: 'default:abcdefgh1',
+    name: 'demo.render',
+    queue: 'default',
+    state: 'active',
+    data: { stepMs: 60000 },
+    result: null,
+    error: null,
+    attempts: 1,
+    maxAttempts: 1,
+    priority: 0,
+    progress: { percent: 40, message: 'rendering frames', data: { step: 3, of: 5 } },
+    group: null,
+    workerId: 'host:1:abc',
+    cancelRequested: false,
+    createdAt: 1,
+    runAt: null,
+    startedAt: 2,
+    finishedAt: null,
   };
   app.get('/tasks/:id', async () => body);
   app.get('/health', async () => ({ status: 'ok' }));

@@ -23,9 +23,13 @@ const port = await new Promise((resolve) => {
   });
 });
 const dir = mkdtempSync(join(tmpdir(), 'bench-sessions-'));
-const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-  stdio: 'ignore',
-});
+const redis = spawn(
+  'redis-server',
+  ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+  {
+    stdio: 'ignore',
+  },
+);
 const stop = () => {
   redis.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
@@ -38,15 +42,21 @@ await new Promise((resolve, reject) => {
       socket.destroy();
       resolve();
     });
-    socket.on('error', () => (Date.now() > deadline ? reject(new Error('redis-server did not start')) : setTimeout(attempt, 50)));
+    socket.on('error', () =>
+      Date.now() > deadline ? reject(new Error('redis-server did not start')) : setTimeout(attempt, 50),
+    );
   };
   attempt();
 });
-const version = execFileSync('redis-server', ['--version']).toString().match(/v=(\S+)/)?.[1];
+const version = execFileSync('redis-server', ['--version'])
+  .toString()
+  .match(/v=(\S+)/)?.[1];
 
 function measure(system) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(here, 'worker.mjs'), system, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(here, 'worker.mjs'), system, String(port)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
@@ -63,7 +73,9 @@ for (let round = 1; round <= ROUNDS; round += 1) {
   for (const system of SYSTEMS) {
     const result = await measure(system);
     results[system].push(result);
-    process.stderr.write(`round ${round} ${system}: get ${result.get}/s touch ${result.touch}/s get+touch ${result.getTouch}/s\n`);
+    process.stderr.write(
+      `round ${round} ${system}: get ${result.get}/s touch ${result.touch}/s get+touch ${result.getTouch}/s\n`,
+    );
   }
 }
 
@@ -79,9 +91,13 @@ const phases = [
 ];
 const baseline = Object.fromEntries(phases.map(([key]) => [key, median(results['connect-redis'].map((r) => r[key]))]));
 
-console.log(`\nRedis ${version}, Node ${process.version}, ${ROUNDS} rounds, ${process.env.BENCH_OPS ?? 30_000} ops per phase, 50 in flight, 10,000 sessions of ~400 B`);
+console.log(
+  `\nRedis ${version}, Node ${process.version}, ${ROUNDS} rounds, ${process.env.BENCH_OPS ?? 30_000} ops per phase, 50 in flight, 10,000 sessions of ~400 B`,
+);
 console.log('median (min–max); ratio = median / connect-redis median\n');
-console.log(`| system | ${phases.map(([, label]) => `${label} | ratio`).join(' | ')} | Redis cmds per get+touch | Redis µs per get+touch | client CPU µs per get+touch |`);
+console.log(
+  `| system | ${phases.map(([, label]) => `${label} | ratio`).join(' | ')} | Redis cmds per get+touch | Redis µs per get+touch | client CPU µs per get+touch |`,
+);
 console.log(`| --- | ${phases.map(() => '---: | ---:').join(' | ')} | ---: | ---: | ---: |`);
 for (const system of SYSTEMS) {
   const rows = results[system];

@@ -24,7 +24,10 @@ function record(i) {
     },
     userId: `user-${i % 1000}`,
     visits: i,
-    cart: [{ sku: 'A-100', qty: 2 }, { sku: 'B-220', qty: 1 }],
+    cart: [
+      { sku: 'A-100', qty: 2 },
+      { sku: 'B-220', qty: 1 },
+    ],
     locale: 'en-GB',
     flash: null,
     csrf: 'f3b1c2d4e5f60718293a4b5c6d7e8f90',

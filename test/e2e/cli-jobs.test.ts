@@ -27,7 +27,10 @@ describe('backplane jobs against a running server with a TypeScript task module'
   });
 
   it('jobs add --wait draws progress and exits 0 with the result when the job completes', async () => {
-    const { code, output } = await cli(['jobs', 'add', 'fixture.sum', '--data', '{"numbers":[1,2,3,4]}', '--wait'], env);
+    const { code, output } = await cli(
+      ['jobs', 'add', 'fixture.sum', '--data', '{"numbers":[1,2,3,4]}', '--wait'],
+      env,
+    );
     assert.equal(code, 0, output);
     assert.match(output, /\[#+-*\]\s+\d+% added/);
     assert.match(output, /100%/);
@@ -109,7 +112,11 @@ describe('backplane worker process against Redis', { skip: redisSkipReason() }, 
 
   it('runs the jobs the server enqueued, shows up in status, and exits 0 on SIGTERM', async () => {
     worker = runBackplane(['worker', '--tasks', TASKS, '--concurrency', '3'], env);
-    await waitForJson<{ workers: unknown[] }>(`http://127.0.0.1:${env.PORT}/workers`, 15_000, (body) => body.workers.length === 1);
+    await waitForJson<{ workers: unknown[] }>(
+      `http://127.0.0.1:${env.PORT}/workers`,
+      15_000,
+      (body) => body.workers.length === 1,
+    );
     const status = await cli(['status'], env);
     assert.match(status.output, /^workers\s+ok\s+1 active/m);
     const { code, output } = await cli(['jobs', 'add', 'fixture.sum', '--data', '{"numbers":[5,6]}', '--wait'], env);

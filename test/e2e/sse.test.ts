@@ -41,7 +41,10 @@ describe('GET /tasks/:id/events over a real connection', () => {
     return ((await response.json()) as { id: string }).id;
   }
 
-  async function read(id: string, options: { lastEventId?: string; stopAfter?: number } = {}): Promise<ServerSentEvent[]> {
+  async function read(
+    id: string,
+    options: { lastEventId?: string; stopAfter?: number } = {},
+  ): Promise<ServerSentEvent[]> {
     const controller = new AbortController();
     const response = await fetch(`${base}/tasks/${encodeURIComponent(id)}/events`, {
       headers: options.lastEventId ? { 'last-event-id': options.lastEventId } : {},
@@ -68,11 +71,20 @@ describe('GET /tasks/:id/events over a real connection', () => {
     const id = await enqueue(5);
     const events = await read(id);
     assert.equal(events[0]?.event, 'snapshot');
-    const progress = events.filter((event) => event.event === 'progress').map((event) => (JSON.parse(event.data) as { data: { percent: number } }).data.percent);
+    const progress = events
+      .filter((event) => event.event === 'progress')
+      .map((event) => (JSON.parse(event.data) as { data: { percent: number } }).data.percent);
     assert.ok(progress.includes(100), `progress seen: ${progress.join(',')}`);
-    assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'in order');
+    assert.deepEqual(
+      progress,
+      [...progress].sort((a, b) => a - b),
+      'in order',
+    );
     assert.equal(events.at(-1)?.event, 'completed');
-    assert.ok(events.slice(1).every((event) => event.id !== undefined), 'every event after the snapshot has an id');
+    assert.ok(
+      events.slice(1).every((event) => event.id !== undefined),
+      'every event after the snapshot has an id',
+    );
   });
 
   it('resumes after a dropped connection with Last-Event-ID and misses nothing', async () => {

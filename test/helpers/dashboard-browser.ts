@@ -98,7 +98,8 @@ export async function waitInPage(page: Page, expression: string, timeoutMs = 10_
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if ((await page.evaluate(expression)) === true) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting in the page for: ${expression}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting in the page for: ${expression}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -27,7 +27,11 @@ const CORE_ERROR_CODES = {
   E_TIMEOUT: { status: 504, description: 'An operation did not finish within its time budget.' },
   E_CLOSED: { status: 503, description: 'The component was closed and accepts no more calls.' },
   E_INTERNAL: { status: 500, description: 'An unexpected error; the log has the details.' },
-  E_FORBIDDEN: { status: 403, description: 'Signed in, but not allowed: a dashboard mutation without its CSRF token, from another origin, or in read-only mode.' },
+  E_FORBIDDEN: {
+    status: 403,
+    description:
+      'Signed in, but not allowed: a dashboard mutation without its CSRF token, from another origin, or in read-only mode.',
+  },
   E_UPSTREAM: { status: 502, description: 'The dashboard could not reach the service API it forwards to.' },
   E_DASHBOARD_NOT_BUILT: { status: 503, description: 'The dashboard front end is not built; run npm run build.' },
 } as const satisfies Record<string, { status: number; description: string }>;

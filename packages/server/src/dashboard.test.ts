@@ -61,7 +61,10 @@ describe('dashboard mounted by the service', () => {
     });
     const { id } = created.json<{ id: string }>();
     const base = { method: 'DELETE' as const, url: `/dashboard/api/tasks/${encodeURIComponent(id)}` };
-    const noCsrf = await app.fastify.inject({ ...base, headers: { cookie: jar, origin: 'http://localhost:80', host: 'localhost:80' } });
+    const noCsrf = await app.fastify.inject({
+      ...base,
+      headers: { cookie: jar, origin: 'http://localhost:80', host: 'localhost:80' },
+    });
     assert.equal(noCsrf.statusCode, 403);
     const withCsrf = await app.fastify.inject({
       ...base,

@@ -29,7 +29,10 @@ export function defineDemoTasks(jobs: Jobs): void {
   jobs.defineTask('demo.render', async (data: unknown, ctx: JobContext) => {
     const stepMs = numberField(data, 'stepMs', 600, 60_000);
     for (const [index, step] of RENDER_STEPS.entries()) {
-      await ctx.progress(Math.round((index / RENDER_STEPS.length) * 100), step, { step: index + 1, of: RENDER_STEPS.length });
+      await ctx.progress(Math.round((index / RENDER_STEPS.length) * 100), step, {
+        step: index + 1,
+        of: RENDER_STEPS.length,
+      });
       await sleep(stepMs, ctx.signal);
     }
     await ctx.progress(100, 'done');

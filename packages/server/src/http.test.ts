@@ -25,7 +25,10 @@ describe('HTTP plumbing', () => {
     const response = await app.fastify.inject('/metrics');
     assert.equal(response.statusCode, 200);
     assert.match(String(response.headers['content-type']), /^text\/plain/);
-    assert.match(response.body, /backplane_http_request_duration_seconds_count\{method="GET",route="\/health",status_code="200"\} 1/);
+    assert.match(
+      response.body,
+      /backplane_http_request_duration_seconds_count\{method="GET",route="\/health",status_code="200"\} 1/,
+    );
     assert.match(response.body, /backplane_process_resident_memory_bytes \d+/);
   });
 

@@ -33,7 +33,11 @@ export function isLoopback(host: string): boolean {
 }
 
 /** Starts the HTTP service on the configured host and port. */
-export async function startServer(config: BackplaneConfig, logger: Logger, options: StartServerOptions = {}): Promise<RunningServer> {
+export async function startServer(
+  config: BackplaneConfig,
+  logger: Logger,
+  options: StartServerOptions = {},
+): Promise<RunningServer> {
   if (!isLoopback(config.host) && config.adminToken === undefined) {
     throw new ConfigError('BACKPLANE_ADMIN_TOKEN', `must be set when HOST (${config.host}) is not a loopback address`);
   }

@@ -20,7 +20,10 @@ export async function loadTasksModule<TRegistry>(path: string, registry: TRegist
       loaded = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
     }
   } catch (error) {
-    throw new ConfigError('--tasks', `could not load ${path}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    throw new ConfigError(
+      '--tasks',
+      `could not load ${path}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    );
   }
   const define = loaded.default;
   if (typeof define !== 'function') {

@@ -67,9 +67,22 @@ export const ENVIRONMENT_VARIABLES = [
     description: 'Longest wait for one Redis reply before the call fails (or fails open).',
   },
   { name: 'REDIS_CONNECT_TIMEOUT_MS', default: '2000', description: 'Longest wait for a Redis connection to open.' },
-  { name: 'RATE_LIMIT_PER_MINUTE', default: '1200', description: 'HTTP requests per minute per client address; 0 turns the limit off.' },
-  { name: 'WORKER_CONCURRENCY', default: '4', description: 'Jobs `backplane server` runs at once in its own worker; 0 leaves them to `backplane worker` processes (the memory backend needs the in-process worker).' },
-  { name: 'DASHBOARD_READ_ONLY', default: 'false', description: 'true: the dashboard at /dashboard shows everything and changes nothing.' },
+  {
+    name: 'RATE_LIMIT_PER_MINUTE',
+    default: '1200',
+    description: 'HTTP requests per minute per client address; 0 turns the limit off.',
+  },
+  {
+    name: 'WORKER_CONCURRENCY',
+    default: '4',
+    description:
+      'Jobs `backplane server` runs at once in its own worker; 0 leaves them to `backplane worker` processes (the memory backend needs the in-process worker).',
+  },
+  {
+    name: 'DASHBOARD_READ_ONLY',
+    default: 'false',
+    description: 'true: the dashboard at /dashboard shows everything and changes nothing.',
+  },
   { name: 'BODY_LIMIT_BYTES', default: '1048576', description: 'Largest HTTP request body; larger ones get 413.' },
 ] as const;
 

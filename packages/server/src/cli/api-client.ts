@@ -30,7 +30,12 @@ export class ApiClient {
   }
 
   /** Any status is returned; only a transport failure throws. */
-  async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
     let response: Response;
     try {
       response = await fetch(this.url + path, {
@@ -40,8 +45,13 @@ export class ApiClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : 'connection failed';
-      throw new CliError(`cannot reach backplane at ${this.url} (${reason}); is "backplane server" running? (--url to point elsewhere)`);
+      const reason =
+        error instanceof Error && error.name === 'TimeoutError'
+          ? `no answer within ${this.timeoutMs} ms`
+          : 'connection failed';
+      throw new CliError(
+        `cannot reach backplane at ${this.url} (${reason}); is "backplane server" running? (--url to point elsewhere)`,
+      );
     }
     const text = await response.text();
     let parsed: unknown = text;
@@ -65,7 +75,10 @@ export class ApiClient {
     let response: Response;
     try {
       response = await fetch(this.url + path, {
-        headers: this.headers({ accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }),
+        headers: this.headers({
+          accept: 'text/event-stream',
+          ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
+        }),
         signal: signal ?? null,
       });
     } catch {
@@ -95,7 +108,11 @@ export interface ServerSentEvent {
 export async function* parseEventStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<ServerSentEvent> {
   const decoder = new TextDecoder();
   let buffer = '';
-  let current: { id: string | undefined; event: string; data: string[] } = { id: undefined, event: 'message', data: [] };
+  let current: { id: string | undefined; event: string; data: string[] } = {
+    id: undefined,
+    event: 'message',
+    data: [],
+  };
   for await (const chunk of stream) {
     buffer += decoder.decode(chunk, { stream: true });
     let newline: number;

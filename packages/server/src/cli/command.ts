@@ -44,7 +44,7 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): Par
       allowPositionals: true,
       strict: true,
     });
-    return { values: values as ParsedArgs['values'], positionals };
+    return { values: values, positionals };
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new CliError(`${message} (run "backplane ${command.name} --help")`, 2);

@@ -8,7 +8,13 @@ import { jobsCommands } from './commands/jobs.js';
 import { cacheCommands } from './commands/cache.js';
 
 /** Top-level commands, and groups whose first argument picks a subcommand (`jobs add`, `cache stats`). */
-const COMMANDS: Array<Command | CommandGroup> = [serverCommand, workerCommand, statusCommand, jobsCommands, cacheCommands];
+const COMMANDS: Array<Command | CommandGroup> = [
+  serverCommand,
+  workerCommand,
+  statusCommand,
+  jobsCommands,
+  cacheCommands,
+];
 
 export interface CommandGroup {
   name: string;
@@ -47,7 +53,10 @@ ${group.commands.map((command) => `  ${command.name.split(' ').pop()?.padEnd(wid
 }
 
 /** Runs the CLI and resolves to the process exit code; never throws. */
-export async function main(argv: readonly string[], io: Io = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: Io = { out: process.stdout, err: process.stderr, env: process.env },
+): Promise<number> {
   try {
     return await dispatch(argv, io);
   } catch (error) {

@@ -12,7 +12,8 @@ export function requireAdmin(token: string | undefined): preHandlerAsyncHookHand
   const expected = digest(token);
   return async (request: FastifyRequest) => {
     const header = request.headers.authorization;
-    if (!header) throw new BackplaneError('E_UNAUTHORIZED', 'this endpoint needs Authorization: Bearer <BACKPLANE_ADMIN_TOKEN>');
+    if (!header)
+      throw new BackplaneError('E_UNAUTHORIZED', 'this endpoint needs Authorization: Bearer <BACKPLANE_ADMIN_TOKEN>');
     const match = /^Bearer\s+(.+)$/i.exec(header);
     if (!match?.[1] || !timingSafeEqual(digest(match[1].trim()), expected)) {
       throw new BackplaneError('E_UNAUTHORIZED', 'the bearer token is wrong');

@@ -15,7 +15,11 @@ export interface SseStream {
  * Takes over a reply as a Server-Sent Events stream. A comment line every `heartbeatMs` keeps proxies
  * from closing an idle stream and lets the server notice a client that left.
  */
-export function openSse(request: FastifyRequest, reply: FastifyReply, options: { heartbeatMs?: number } = {}): SseStream {
+export function openSse(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: { heartbeatMs?: number } = {},
+): SseStream {
   const controller = new AbortController();
   const header = request.headers['last-event-id'];
   const query = (request.query as Record<string, unknown> | undefined)?.lastEventId;

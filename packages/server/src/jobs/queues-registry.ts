@@ -15,7 +15,8 @@ export class KnownQueues {
 
   async list(): Promise<string[]> {
     try {
-      for (const worker of await this.backplane.jobs.listWorkers()) for (const queue of worker.queues) this.names.add(queue);
+      for (const worker of await this.backplane.jobs.listWorkers())
+        for (const queue of worker.queues) this.names.add(queue);
     } catch {
       // Redis down: show the queues known so far.
     }

@@ -18,8 +18,10 @@ export async function cacheRoutes(app: FastifyInstance, options: RouteContext): 
   const { backplane, admin } = options;
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
-  typed.get('/cache/stats', { schema: { summary: 'Hits per tier, misses, stale hits, loads, errors, hit rate, latency, circuit state' } }, async () =>
-    backplane.cache.stats(),
+  typed.get(
+    '/cache/stats',
+    { schema: { summary: 'Hits per tier, misses, stale hits, loads, errors, hit rate, latency, circuit state' } },
+    async () => backplane.cache.stats(),
   );
 
   typed.post(
@@ -35,7 +37,8 @@ export async function cacheRoutes(app: FastifyInstance, options: RouteContext): 
     async (request) => {
       const body = request.body ?? {};
       const given = (['namespace', 'tag', 'prefix'] as const).filter((field) => body[field] !== undefined);
-      if (given.length > 1) throw new BackplaneError('E_VALIDATION', `give one of namespace, tag or prefix, not ${given.join(' and ')}`);
+      if (given.length > 1)
+        throw new BackplaneError('E_VALIDATION', `give one of namespace, tag or prefix, not ${given.join(' and ')}`);
       const cache = backplane.cache;
       if (body.namespace !== undefined) await cache.namespace(body.namespace).clear();
       else if (body.tag !== undefined) await cache.invalidateTags([body.tag]);

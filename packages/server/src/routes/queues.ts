@@ -35,7 +35,13 @@ export interface QueueRouteOptions extends RouteContext {
   throughput: Throughput;
 }
 
-const nameParams = z.object({ name: z.string().min(1).max(100).regex(/^[^{}\s]+$/) });
+const nameParams = z.object({
+  name: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[^{}\s]+$/),
+});
 
 async function describeQueue(backplane: Backplane, throughput: Throughput, name: string) {
   const [counts, paused] = await Promise.all([backplane.jobs.counts(name), backplane.jobs.isPaused(name)]);
@@ -47,16 +53,27 @@ export async function queueRoutes(app: FastifyInstance, options: QueueRouteOptio
   const { backplane, admin, queues, throughput, hub } = options;
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
-  typed.get('/queues', { schema: { summary: 'Every known queue with counts by state, throughput and paused flag' } }, async () => {
-    const names = await queues.list();
-    for (const name of names) void hub.watchQueue(name).catch(() => undefined);
-    return { queues: await Promise.all(names.map((name) => describeQueue(backplane, throughput, name))) };
-  });
+  typed.get(
+    '/queues',
+    { schema: { summary: 'Every known queue with counts by state, throughput and paused flag' } },
+    async () => {
+      const names = await queues.list();
+      for (const name of names) void hub.watchQueue(name).catch(() => undefined);
+      return { queues: await Promise.all(names.map((name) => describeQueue(backplane, throughput, name))) };
+    },
+  );
 
   for (const action of ['pause', 'resume'] as const) {
     typed.post(
       `/queues/:name/${action}`,
-      { preHandler: admin, schema: { summary: `${action === 'pause' ? 'Stop' : 'Restart'} claiming jobs of a queue in every worker`, params: nameParams, security: [{ bearer: [] }] } },
+      {
+        preHandler: admin,
+        schema: {
+          summary: `${action === 'pause' ? 'Stop' : 'Restart'} claiming jobs of a queue in every worker`,
+          params: nameParams,
+          security: [{ bearer: [] }],
+        },
+      },
       async (request) => {
         const { name } = request.params;
         if (action === 'pause') await backplane.jobs.pause(name);
@@ -67,22 +84,26 @@ export async function queueRoutes(app: FastifyInstance, options: QueueRouteOptio
     );
   }
 
-  typed.get('/workers', { schema: { summary: 'Live workers of every process: host, pid, concurrency, running jobs, heartbeat' } }, async () => {
-    const workers = await backplane.jobs.listWorkers();
-    return {
-      workers: workers.map((worker) => ({
-        id: worker.id,
-        host: worker.host,
-        pid: worker.pid,
-        queues: worker.queues,
-        concurrency: worker.concurrency,
-        running: worker.running.length,
-        runningJobs: worker.running,
-        startedAt: worker.startedAt,
-        lastHeartbeat: worker.lastHeartbeat,
-      })),
-    };
-  });
+  typed.get(
+    '/workers',
+    { schema: { summary: 'Live workers of every process: host, pid, concurrency, running jobs, heartbeat' } },
+    async () => {
+      const workers = await backplane.jobs.listWorkers();
+      return {
+        workers: workers.map((worker) => ({
+          id: worker.id,
+          host: worker.host,
+          pid: worker.pid,
+          queues: worker.queues,
+          concurrency: worker.concurrency,
+          running: worker.running.length,
+          runningJobs: worker.running,
+          startedAt: worker.startedAt,
+          lastHeartbeat: worker.lastHeartbeat,
+        })),
+      };
+    },
+  );
 }
 
 export function notFound(what: string): BackplaneError {

@@ -42,7 +42,12 @@ describe('task routes (memory backend, admin token set)', () => {
   });
 
   it('enqueues with POST /tasks/:name (202) and runs the job to completed', async () => {
-    const response = await app.fastify.inject({ method: 'POST', url: '/tasks/test.echo', headers: auth, payload: { hello: 'world' } });
+    const response = await app.fastify.inject({
+      method: 'POST',
+      url: '/tasks/test.echo',
+      headers: auth,
+      payload: { hello: 'world' },
+    });
     assert.equal(response.statusCode, 202);
     const { id, state } = response.json<{ id: string; state: string }>();
     assert.ok(['waiting', 'active', 'completed'].includes(state));
@@ -62,7 +67,12 @@ describe('task routes (memory backend, admin token set)', () => {
   });
 
   it('reads options from the query string: delay makes the job delayed', async () => {
-    const response = await app.fastify.inject({ method: 'POST', url: '/tasks/test.echo?delay=60000&attempts=3', headers: auth, payload: {} });
+    const response = await app.fastify.inject({
+      method: 'POST',
+      url: '/tasks/test.echo?delay=60000&attempts=3',
+      headers: auth,
+      payload: {},
+    });
     assert.equal(response.statusCode, 202);
     const { id } = response.json<{ id: string }>();
     const job = (await app.fastify.inject(`/tasks/${id}`)).json<JobBody & { maxAttempts: number }>();
@@ -72,14 +82,21 @@ describe('task routes (memory backend, admin token set)', () => {
 
   it('gives the same job for the same Idempotency-Key', async () => {
     const send = () =>
-      app.fastify.inject({ method: 'POST', url: '/tasks/test.echo?delay=1m', headers: { ...auth, 'idempotency-key': 'order-42' }, payload: {} });
+      app.fastify.inject({
+        method: 'POST',
+        url: '/tasks/test.echo?delay=1m',
+        headers: { ...auth, 'idempotency-key': 'order-42' },
+        payload: {},
+      });
     const first = (await send()).json<{ id: string }>();
     const second = (await send()).json<{ id: string }>();
     assert.equal(first.id, second.id);
   });
 
   it('cancels a running job with DELETE and it ends cancelled', async () => {
-    const { id } = (await app.fastify.inject({ method: 'POST', url: '/tasks/demo.long', headers: auth, payload: { seconds: 30 } })).json<{ id: string }>();
+    const { id } = (
+      await app.fastify.inject({ method: 'POST', url: '/tasks/demo.long', headers: auth, payload: { seconds: 30 } })
+    ).json<{ id: string }>();
     await waitForState(app, id, ['active']);
     const response = await app.fastify.inject({ method: 'DELETE', url: `/tasks/${id}`, headers: auth });
     assert.equal(response.statusCode, 200);
@@ -88,7 +105,14 @@ describe('task routes (memory backend, admin token set)', () => {
   });
 
   it('retries a cancelled job with POST /tasks/:id/retry', async () => {
-    const { id } = (await app.fastify.inject({ method: 'POST', url: '/tasks/test.echo?delay=10m', headers: auth, payload: { again: true } })).json<{ id: string }>();
+    const { id } = (
+      await app.fastify.inject({
+        method: 'POST',
+        url: '/tasks/test.echo?delay=10m',
+        headers: auth,
+        payload: { again: true },
+      })
+    ).json<{ id: string }>();
     await app.fastify.inject({ method: 'DELETE', url: `/tasks/${id}`, headers: auth });
     await waitForState(app, id, ['cancelled']);
     const response = await app.fastify.inject({ method: 'POST', url: `/tasks/${id}/retry`, headers: auth });
@@ -101,16 +125,25 @@ describe('task routes (memory backend, admin token set)', () => {
     for (let i = 0; i < 5; i += 1) {
       await app.fastify.inject({ method: 'POST', url: '/tasks/test.echo?delay=1h', headers: auth, payload: { i } });
     }
-    const first = (await app.fastify.inject('/tasks?state=delayed&name=test.echo&limit=2')).json<{ jobs: JobBody[]; nextCursor: string | null }>();
+    const first = (await app.fastify.inject('/tasks?state=delayed&name=test.echo&limit=2')).json<{
+      jobs: JobBody[];
+      nextCursor: string | null;
+    }>();
     assert.equal(first.jobs.length, 2);
     assert.ok(first.nextCursor);
-    const second = (await app.fastify.inject(`/tasks?state=delayed&name=test.echo&limit=2&cursor=${encodeURIComponent(first.nextCursor)}`)).json<{ jobs: JobBody[] }>();
+    const second = (
+      await app.fastify.inject(
+        `/tasks?state=delayed&name=test.echo&limit=2&cursor=${encodeURIComponent(first.nextCursor)}`,
+      )
+    ).json<{ jobs: JobBody[] }>();
     assert.equal(second.jobs.length, 2);
     assert.ok(!second.jobs.some((job) => first.jobs.some((other) => other.id === job.id)));
   });
 
   it('shows queues with counts and pauses and resumes them (admin)', async () => {
-    const queues = (await app.fastify.inject('/queues')).json<{ queues: Array<{ name: string; counts: Record<string, number>; paused: boolean }> }>();
+    const queues = (await app.fastify.inject('/queues')).json<{
+      queues: Array<{ name: string; counts: Record<string, number>; paused: boolean }>;
+    }>();
     const queue = queues.queues.find((entry) => entry.name === 'default');
     assert.ok(queue && queue.counts.completed !== undefined && queue.counts.delayed !== undefined);
     assert.equal((await app.fastify.inject({ method: 'POST', url: '/queues/default/pause' })).statusCode, 401);
@@ -121,7 +154,9 @@ describe('task routes (memory backend, admin token set)', () => {
   });
 
   it('lists live workers', async () => {
-    const body = (await app.fastify.inject('/workers')).json<{ workers: Array<{ pid: number; concurrency: number }> }>();
+    const body = (await app.fastify.inject('/workers')).json<{
+      workers: Array<{ pid: number; concurrency: number }>;
+    }>();
     assert.equal(body.workers.length, 1);
     assert.equal(body.workers[0]?.pid, process.pid);
     assert.equal(body.workers[0]?.concurrency, 4);
@@ -137,22 +172,116 @@ describe('task routes (memory backend, admin token set)', () => {
     }
   });
 
-  const bad: Array<{ what: string; method: 'GET' | 'POST' | 'DELETE'; url: string; headers?: Record<string, string>; payload?: string | object; status: number; code: string }> = [
-    { what: 'missing token', method: 'POST', url: '/tasks/test.echo', payload: {}, status: 401, code: 'E_UNAUTHORIZED' },
-    { what: 'wrong token', method: 'POST', url: '/tasks/test.echo', headers: { authorization: 'Bearer nope-nope-nope-nope' }, payload: {}, status: 401, code: 'E_UNAUTHORIZED' },
+  const bad: Array<{
+    what: string;
+    method: 'GET' | 'POST' | 'DELETE';
+    url: string;
+    headers?: Record<string, string>;
+    payload?: string | object;
+    status: number;
+    code: string;
+  }> = [
+    {
+      what: 'missing token',
+      method: 'POST',
+      url: '/tasks/test.echo',
+      payload: {},
+      status: 401,
+      code: 'E_UNAUTHORIZED',
+    },
+    {
+      what: 'wrong token',
+      method: 'POST',
+      url: '/tasks/test.echo',
+      headers: { authorization: 'Bearer nope-nope-nope-nope' },
+      payload: {},
+      status: 401,
+      code: 'E_UNAUTHORIZED',
+    },
     { what: 'cancel without token', method: 'DELETE', url: '/tasks/default:abc', status: 401, code: 'E_UNAUTHORIZED' },
-    { what: 'malformed JSON', method: 'POST', url: '/tasks/test.echo', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"a":', status: 400, code: 'E_BAD_REQUEST' },
-    { what: 'unknown task', method: 'POST', url: '/tasks/no.such.task', headers: auth, payload: {}, status: 404, code: 'E_TASK_UNKNOWN' },
-    { what: 'priority of the wrong type', method: 'POST', url: '/tasks/test.echo?priority=high', headers: auth, payload: {}, status: 422, code: 'E_VALIDATION' },
-    { what: 'priority out of range', method: 'POST', url: '/tasks/test.echo?priority=5000', headers: auth, payload: {}, status: 422, code: 'E_VALIDATION' },
-    { what: 'unknown option', method: 'POST', url: '/tasks/test.echo?colour=red', headers: auth, payload: {}, status: 422, code: 'E_VALIDATION' },
-    { what: 'envelope without a name', method: 'POST', url: '/tasks', headers: auth, payload: { data: {} }, status: 422, code: 'E_VALIDATION' },
-    { what: 'oversized body', method: 'POST', url: '/tasks/test.echo', headers: auth, payload: { blob: 'x'.repeat(10_000) }, status: 413, code: 'E_PAYLOAD_TOO_LARGE' },
+    {
+      what: 'malformed JSON',
+      method: 'POST',
+      url: '/tasks/test.echo',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: '{"a":',
+      status: 400,
+      code: 'E_BAD_REQUEST',
+    },
+    {
+      what: 'unknown task',
+      method: 'POST',
+      url: '/tasks/no.such.task',
+      headers: auth,
+      payload: {},
+      status: 404,
+      code: 'E_TASK_UNKNOWN',
+    },
+    {
+      what: 'priority of the wrong type',
+      method: 'POST',
+      url: '/tasks/test.echo?priority=high',
+      headers: auth,
+      payload: {},
+      status: 422,
+      code: 'E_VALIDATION',
+    },
+    {
+      what: 'priority out of range',
+      method: 'POST',
+      url: '/tasks/test.echo?priority=5000',
+      headers: auth,
+      payload: {},
+      status: 422,
+      code: 'E_VALIDATION',
+    },
+    {
+      what: 'unknown option',
+      method: 'POST',
+      url: '/tasks/test.echo?colour=red',
+      headers: auth,
+      payload: {},
+      status: 422,
+      code: 'E_VALIDATION',
+    },
+    {
+      what: 'envelope without a name',
+      method: 'POST',
+      url: '/tasks',
+      headers: auth,
+      payload: { data: {} },
+      status: 422,
+      code: 'E_VALIDATION',
+    },
+    {
+      what: 'oversized body',
+      method: 'POST',
+      url: '/tasks/test.echo',
+      headers: auth,
+      payload: { blob: 'x'.repeat(10_000) },
+      status: 413,
+      code: 'E_PAYLOAD_TOO_LARGE',
+    },
     { what: 'unknown job id', method: 'GET', url: '/tasks/default:doesnotexist', status: 404, code: 'E_JOB_NOT_FOUND' },
     { what: 'malformed job id', method: 'GET', url: '/tasks/%7B%7D', status: 404, code: 'E_JOB_NOT_FOUND' },
-    { what: 'cancel of an unknown job', method: 'DELETE', url: '/tasks/default:doesnotexist', headers: auth, status: 404, code: 'E_JOB_NOT_FOUND' },
+    {
+      what: 'cancel of an unknown job',
+      method: 'DELETE',
+      url: '/tasks/default:doesnotexist',
+      headers: auth,
+      status: 404,
+      code: 'E_JOB_NOT_FOUND',
+    },
     { what: 'list with a bad state', method: 'GET', url: '/tasks?state=sleeping', status: 422, code: 'E_VALIDATION' },
-    { what: 'clear with two scopes', method: 'POST', url: '/cache/clear', headers: auth, payload: { tag: 'a', prefix: 'b' }, status: 422, code: 'E_VALIDATION' },
+    {
+      what: 'clear with two scopes',
+      method: 'POST',
+      url: '/cache/clear',
+      headers: auth,
+      payload: { tag: 'a', prefix: 'b' },
+      status: 422,
+      code: 'E_VALIDATION',
+    },
   ];
   for (const entry of bad) {
     it(`answers ${entry.status} ${entry.code} for ${entry.what}`, async () => {

@@ -46,7 +46,8 @@ function toJobOptions(query: JobOptionsQuery, idempotencyKey: string | undefined
   if (query.delay !== undefined) options.delay = query.delay as JobOptions['delay'];
   if (query.runAt !== undefined) {
     const at = /^\d+$/.test(query.runAt) ? Number(query.runAt) : Date.parse(query.runAt);
-    if (!Number.isFinite(at)) throw new BackplaneError('E_VALIDATION', 'runAt must be an ISO date or milliseconds since epoch');
+    if (!Number.isFinite(at))
+      throw new BackplaneError('E_VALIDATION', 'runAt must be an ISO date or milliseconds since epoch');
     options.runAt = at;
   }
   if (query.priority !== undefined) options.priority = query.priority;
@@ -88,7 +89,11 @@ export async function taskRoutes(app: FastifyInstance, options: TaskRouteOptions
     },
     async (request, reply) => {
       const body = request.body === undefined || request.body === null ? {} : request.body;
-      const result = await enqueue(request.params.name, body, toJobOptions(request.query, request.headers['idempotency-key']));
+      const result = await enqueue(
+        request.params.name,
+        body,
+        toJobOptions(request.query, request.headers['idempotency-key']),
+      );
       return reply.status(202).send(result);
     },
   );
@@ -153,7 +158,14 @@ export async function taskRoutes(app: FastifyInstance, options: TaskRouteOptions
 
   typed.delete(
     '/tasks/:id',
-    { preHandler: admin, schema: { summary: 'Cancel a job (a running one is aborted wherever it runs)', params: idParams, security: [{ bearer: [] }] } },
+    {
+      preHandler: admin,
+      schema: {
+        summary: 'Cancel a job (a running one is aborted wherever it runs)',
+        params: idParams,
+        security: [{ bearer: [] }],
+      },
+    },
     async (request) => {
       const state = await jobs.cancel(request.params.id);
       await statusCache.refresh(request.params.id);
@@ -163,7 +175,10 @@ export async function taskRoutes(app: FastifyInstance, options: TaskRouteOptions
 
   typed.post(
     '/tasks/:id/retry',
-    { preHandler: admin, schema: { summary: 'Run a failed or cancelled job again', params: idParams, security: [{ bearer: [] }] } },
+    {
+      preHandler: admin,
+      schema: { summary: 'Run a failed or cancelled job again', params: idParams, security: [{ bearer: [] }] },
+    },
     async (request, reply) => {
       await jobs.retry(request.params.id);
       const job = await statusCache.refresh(request.params.id);
@@ -175,7 +190,8 @@ export async function taskRoutes(app: FastifyInstance, options: TaskRouteOptions
     '/tasks/:id/events',
     {
       schema: {
-        summary: 'Server-Sent Events of a job: a snapshot, then progress and state changes until it ends. Resumable with Last-Event-ID.',
+        summary:
+          'Server-Sent Events of a job: a snapshot, then progress and state changes until it ends. Resumable with Last-Event-ID.',
         params: idParams,
       },
     },

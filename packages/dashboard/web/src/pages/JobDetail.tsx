@@ -49,9 +49,7 @@ function interpret(name: string, payload: StreamEvent): { type: string; state?: 
   const state = payload.state ?? (STATE_TYPES.has(type) ? type : undefined);
   const progress =
     payload.progress ??
-    (type === 'progress' && typeof payload.data === 'object' && payload.data !== null
-      ? (payload.data as JobProgress)
-      : undefined);
+    (type === 'progress' && typeof payload.data === 'object' && payload.data !== null ? payload.data : undefined);
   return { type, ...(state === undefined ? {} : { state }), ...(progress ? { progress } : {}) };
 }
 

@@ -65,11 +65,24 @@ const clear: Command = {
       if (value !== undefined) body[field] = value;
     }
     if (Object.keys(body).length > 1) throw new CliError('give one of --namespace, --tag or --prefix', 2);
-    const result = await apiClient(args, io.env).call<{ cleared: Record<string, unknown> }>('POST', '/cache/clear', body);
+    const result = await apiClient(args, io.env).call<{ cleared: Record<string, unknown> }>(
+      'POST',
+      '/cache/clear',
+      body,
+    );
     if (args.values.json) printJson(io, result);
-    else io.out.write(`cleared ${Object.entries(result.cleared).map(([k, v]) => (v === true ? k : `${k} ${String(v)}`)).join(', ')}\n`);
+    else
+      io.out.write(
+        `cleared ${Object.entries(result.cleared)
+          .map(([k, v]) => (v === true ? k : `${k} ${String(v)}`))
+          .join(', ')}\n`,
+      );
     return 0;
   },
 };
 
-export const cacheCommands: CommandGroup = { name: 'cache', summary: 'Cache stats and clearing', commands: [stats, clear] };
+export const cacheCommands: CommandGroup = {
+  name: 'cache',
+  summary: 'Cache stats and clearing',
+  commands: [stats, clear],
+};

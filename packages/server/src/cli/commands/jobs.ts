@@ -1,6 +1,16 @@
 import type { ApiClient } from '../api-client.js';
 import { CliError } from '../cli-error.js';
-import { apiClient, integerOption, printJson, REMOTE_HELP, REMOTE_OPTIONS, stringOption, type Command, type Io, type ParsedArgs } from '../command.js';
+import {
+  apiClient,
+  integerOption,
+  printJson,
+  REMOTE_HELP,
+  REMOTE_OPTIONS,
+  stringOption,
+  type Command,
+  type Io,
+  type ParsedArgs,
+} from '../command.js';
 import type { CommandGroup } from '../main.js';
 import { ago, ProgressLine, table } from '../output.js';
 
@@ -34,7 +44,10 @@ function describeJob(job: Job): string {
     ['queue', job.queue],
     ['state', job.state],
     ['attempts', `${job.attempts} of ${job.maxAttempts}`],
-    ['progress', job.progress ? `${job.progress.percent}%${job.progress.message ? ` ${job.progress.message}` : ''}` : '-'],
+    [
+      'progress',
+      job.progress ? `${job.progress.percent}%${job.progress.message ? ` ${job.progress.message}` : ''}` : '-',
+    ],
     ['created', ago(job.createdAt)],
     ['finished', ago(job.finishedAt)],
   ];
@@ -47,23 +60,35 @@ function describeJob(job: Job): string {
  * Follows a job's events until it ends, drawing a progress bar; reconnects with Last-Event-ID when the
  * stream drops. Resolves to the exit code of the outcome.
  */
-export async function followJob(client: ApiClient, id: string, io: Io, options: { json: boolean; timeoutMs?: number | undefined }): Promise<number> {
+export async function followJob(
+  client: ApiClient,
+  id: string,
+  io: Io,
+  options: { json: boolean; timeoutMs?: number | undefined },
+): Promise<number> {
   const line = new ProgressLine(io.err);
   const deadline = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;
   let lastEventId: string | undefined;
   let failures = 0;
   for (;;) {
     const controller = new AbortController();
-    const timer = deadline === undefined ? undefined : setTimeout(() => controller.abort(), Math.max(0, deadline - Date.now()));
+    const timer =
+      deadline === undefined ? undefined : setTimeout(() => controller.abort(), Math.max(0, deadline - Date.now()));
     try {
       for await (const event of client.events(`/tasks/${id}/events`, controller.signal, lastEventId)) {
         failures = 0;
         if (event.id) lastEventId = event.id;
-        const payload = JSON.parse(event.data) as { type?: string; state?: string; progress?: Job['progress']; data?: unknown };
+        const payload = JSON.parse(event.data) as {
+          type?: string;
+          state?: string;
+          progress?: Job['progress'];
+          data?: unknown;
+        };
         if (event.event === 'snapshot') {
           const job = payload as unknown as Job;
           if (job.progress && !options.json) line.update(job.progress.percent, job.progress.message);
-          if (['completed', 'failed', 'cancelled'].includes(job.state)) return finish(client, id, io, line, options.json);
+          if (['completed', 'failed', 'cancelled'].includes(job.state))
+            return finish(client, id, io, line, options.json);
         } else if (event.event === 'progress' && !options.json) {
           const progress = payload.data as { percent: number; message?: string };
           line.update(progress.percent, progress.message);
@@ -76,7 +101,9 @@ export async function followJob(client: ApiClient, id: string, io: Io, options: 
     } catch (error) {
       if (controller.signal.aborted) {
         line.done();
-        io.err.write(`backplane: gave up waiting for ${decodeURIComponent(id)} after ${options.timeoutMs} ms (it goes on running)\n`);
+        io.err.write(
+          `backplane: gave up waiting for ${decodeURIComponent(id)} after ${options.timeoutMs} ms (it goes on running)\n`,
+        );
         return OUTCOME_EXIT.timeout;
       }
       if (error instanceof CliError && !error.message.startsWith('cannot reach')) throw error;
@@ -148,8 +175,13 @@ ${REMOTE_HELP}`,
     const timeoutMs = integerOption(args, 'timeout', 1, 86_400_000);
     const key = stringOption(args, 'idempotency-key');
     const client = apiClient(args, io.env);
-    const path = `/tasks/${encodeURIComponent(name)}${query.size ? `?${query}` : ''}`;
-    const created = await client.call<{ id: string; state: string }>('POST', path, data, key ? { 'idempotency-key': key } : {});
+    const path = `/tasks/${encodeURIComponent(name)}${query.size ? `?${query.toString()}` : ''}`;
+    const created = await client.call<{ id: string; state: string }>(
+      'POST',
+      path,
+      data,
+      key ? { 'idempotency-key': key } : {},
+    );
     if (!args.values.wait) {
       if (args.values.json) printJson(io, created);
       else io.out.write(`${created.id} ${created.state}\n`);
@@ -177,14 +209,24 @@ const ls: Command = {
   name: 'jobs ls',
   summary: 'List jobs by state, name and queue',
   usage: `Usage: backplane jobs ls [--state waiting|delayed|active|completed|failed|cancelled] [--name N] [--queue Q] [--limit N] [--cursor C]\n\nOptions:\n${REMOTE_HELP}`,
-  options: { ...REMOTE_OPTIONS, state: { type: 'string' }, name: { type: 'string' }, queue: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } },
+  options: {
+    ...REMOTE_OPTIONS,
+    state: { type: 'string' },
+    name: { type: 'string' },
+    queue: { type: 'string' },
+    limit: { type: 'string' },
+    cursor: { type: 'string' },
+  },
   async run(args, io) {
     const query = new URLSearchParams();
     for (const option of ['state', 'name', 'queue', 'limit', 'cursor'] as const) {
       const value = stringOption(args, option);
       if (value !== undefined) query.set(option, value);
     }
-    const page = await apiClient(args, io.env).call<{ jobs: Job[]; nextCursor: string | null }>('GET', `/tasks${query.size ? `?${query}` : ''}`);
+    const page = await apiClient(args, io.env).call<{ jobs: Job[]; nextCursor: string | null }>(
+      'GET',
+      `/tasks${query.size ? `?${query.toString()}` : ''}`,
+    );
     if (args.values.json) {
       printJson(io, page);
       return 0;
@@ -210,7 +252,10 @@ function stateChange(name: 'cancel' | 'retry', summary: string, method: string, 
     usage: `Usage: backplane jobs ${name} ID\n\nOptions:\n${REMOTE_HELP}`,
     options: REMOTE_OPTIONS,
     async run(args, io) {
-      const result = await apiClient(args, io.env).call<{ id: string; state: string }>(method, `/tasks/${requireId(args, name)}${suffix}`);
+      const result = await apiClient(args, io.env).call<{ id: string; state: string }>(
+        method,
+        `/tasks/${requireId(args, name)}${suffix}`,
+      );
       if (args.values.json) printJson(io, result);
       else io.out.write(`${result.id} ${result.state}\n`);
       return 0;
@@ -227,12 +272,22 @@ const wait: Command = {
     const id = requireId(args, 'wait');
     const client = apiClient(args, io.env);
     await client.call('GET', `/tasks/${id}`);
-    return await followJob(client, id, io, { json: Boolean(args.values.json), timeoutMs: integerOption(args, 'timeout', 1, 86_400_000) });
+    return await followJob(client, id, io, {
+      json: Boolean(args.values.json),
+      timeoutMs: integerOption(args, 'timeout', 1, 86_400_000),
+    });
   },
 };
 
 export const jobsCommands: CommandGroup = {
   name: 'jobs',
   summary: 'Enqueue, inspect, cancel, retry and wait for jobs',
-  commands: [add, get, ls, stateChange('cancel', 'Cancel a job (aborts it if running)', 'DELETE', ''), stateChange('retry', 'Run a failed or cancelled job again', 'POST', '/retry'), wait],
+  commands: [
+    add,
+    get,
+    ls,
+    stateChange('cancel', 'Cancel a job (aborts it if running)', 'DELETE', ''),
+    stateChange('retry', 'Run a failed or cancelled job again', 'POST', '/retry'),
+    wait,
+  ],
 };

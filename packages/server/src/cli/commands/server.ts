@@ -25,7 +25,10 @@ BACKPLANE_ADMIN_TOKEN, ... (see the README). A bad value exits 2 with one line n
 };
 
 /** Waits for SIGINT/SIGTERM, runs `stop`, resolves 0; a second signal or a 10 s stall resolves 1. */
-export function untilSignal(stop: () => Promise<void>, logger: { info: (msg: string) => void; warn: (msg: string) => void; error: (msg: string) => void }): Promise<number> {
+export function untilSignal(
+  stop: () => Promise<void>,
+  logger: { info: (msg: string) => void; warn: (msg: string) => void; error: (msg: string) => void },
+): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {

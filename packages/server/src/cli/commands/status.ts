@@ -3,7 +3,10 @@ import { apiClient, printJson, REMOTE_HELP, REMOTE_OPTIONS, type Command } from 
 
 interface Health {
   status: 'ok' | 'degraded' | 'down';
-  checks: Record<string, { status: string; availability?: string; backend?: string; latencyMs?: number | null; error?: string }>;
+  checks: Record<
+    string,
+    { status: string; availability?: string; backend?: string; latencyMs?: number | null; error?: string }
+  >;
 }
 
 interface Worker {
@@ -40,9 +43,10 @@ ${REMOTE_HELP}`,
     const rows: string[][] = [['api', health.body?.status ?? `HTTP ${health.status}`, client.url]];
     for (const [name, check] of Object.entries(checks)) {
       if (!name.startsWith('redis:')) continue;
-      const detail = check.backend === 'memory'
-        ? 'memory backend'
-        : `${check.availability ?? '?'}${check.latencyMs != null ? `, ping ${check.latencyMs} ms` : ''}${check.error ? `, ${check.error}` : ''}`;
+      const detail =
+        check.backend === 'memory'
+          ? 'memory backend'
+          : `${check.availability ?? '?'}${check.latencyMs != null ? `, ping ${check.latencyMs} ms` : ''}${check.error ? `, ${check.error}` : ''}`;
       rows.push([name, check.status, detail]);
     }
     for (const [name, check] of Object.entries(checks)) {
@@ -51,7 +55,11 @@ ${REMOTE_HELP}`,
     }
     if (workers) {
       const latest = Math.max(0, ...workers.map((worker) => worker.lastHeartbeat));
-      rows.push(['workers', workers.length > 0 ? 'ok' : 'none', `${workers.length} active${workers.length ? `, last heartbeat ${ago(latest)}` : ''}`]);
+      rows.push([
+        'workers',
+        workers.length > 0 ? 'ok' : 'none',
+        `${workers.length} active${workers.length ? `, last heartbeat ${ago(latest)}` : ''}`,
+      ]);
     }
     io.out.write(table(['component', 'status', 'detail'], rows));
     return ok ? 0 : 1;

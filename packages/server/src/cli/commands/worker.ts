@@ -20,12 +20,22 @@ to the queue and exits 0. Configuration comes from the environment (see the READ
   async run(args) {
     const config = loadConfig(environmentWithDotenv());
     if (config.redis.jobs === undefined) {
-      throw new CliError('backplane worker needs REDIS_URL or JOBS_REDIS_URL: on the memory backend jobs run inside "backplane server"', 2);
+      throw new CliError(
+        'backplane worker needs REDIS_URL or JOBS_REDIS_URL: on the memory backend jobs run inside "backplane server"',
+        2,
+      );
     }
     const concurrency = integerOption(args, 'concurrency', 1, 10_000) ?? 10;
     const queuesText = stringOption(args, 'queues');
-    const queues = queuesText === undefined ? ['default'] : queuesText.split(',').map((queue) => queue.trim()).filter(Boolean);
-    if (queues.length === 0) throw new CliError('--queues must name at least one queue, as in --queues default,emails', 2);
+    const queues =
+      queuesText === undefined
+        ? ['default']
+        : queuesText
+            .split(',')
+            .map((queue) => queue.trim())
+            .filter(Boolean);
+    if (queues.length === 0)
+      throw new CliError('--queues must name at least one queue, as in --queues default,emails', 2);
     const logger = createLogger({ level: config.logLevel, name: 'backplane-worker' });
     const backplane = await Backplane.start(config, { logger });
     try {
