@@ -1,9 +1,10 @@
 --[[
   Adds jobs (one or a bulk) to a queue.
   KEYS: the 14 queue keys (see includes/common.lua).
-  ARGV[1..3] common; ARGV[4] number of jobs; then 10 fields per job:
+  ARGV[1..3] common; ARGV[4] number of jobs; then 12 fields per job:
     local id, task name, data (JSON), priority, max attempts, backoff (JSON or ''), timeout ms,
-    delay ms (0 = now), idempotency key (or ''), group (or '').
+    delay ms (0 = now), idempotency key (or ''), group (or ''), the job's own retention once completed
+    and once failed or cancelled (ms, 0 = none, -1 = forever; '' = the queue's).
   Returns: the local id of each job, in order (an existing job's id when its idempotency key is known).
 ]]
 --@include common
@@ -11,7 +12,7 @@ local count = tonumber(ARGV[4])
 local ids = {}
 local anyReady = false
 for i = 0, count - 1 do
-  local o = 4 + i * 10
+  local o = 4 + i * 12
   local lid, name, data = ARGV[o + 1], ARGV[o + 2], ARGV[o + 3]
   local priority, maxAttempts = tonumber(ARGV[o + 4]), ARGV[o + 5]
   local backoff, timeout, runAt = ARGV[o + 6], ARGV[o + 7], now + tonumber(ARGV[o + 8])
@@ -42,6 +43,8 @@ for i = 0, count - 1 do
     end
     if group ~= '' then put('g', group) else group = nil end
     if delayed then put('ra', runAt) end
+    if ARGV[o + 11] ~= '' then put('kc', ARGV[o + 11]) end
+    if ARGV[o + 12] ~= '' then put('kf', ARGV[o + 12]) end
     redis.call('HSET', jk, unpack(fields))
     if delayed then
       redis.call('ZADD', KD, runAt, lid)

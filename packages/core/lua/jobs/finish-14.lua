@@ -12,13 +12,14 @@
 --@include common
 local completedAge, completedKeep = tonumber(ARGV[4]), tonumber(ARGV[5])
 local failedAge, failedKeep = tonumber(ARGV[6]), tonumber(ARGV[7])
-local keepNone = completedAge == 0 and completedKeep == 0
+local completedNone = completedAge == 0 and completedKeep == 0
+local failedNone = failedAge == 0 and failedKeep == 0
 local CANCELLED = '{"message":"cancelled","code":"E_JOB_CANCELLED"}'
 local trimCompleted, trimFailed, trimCancelled = 0, 0, 0
 
 local function finishOne(lid, token, outcome, payload, delay)
   local jk = base .. lid
-  local f = redis.call('HMGET', jk, 'c', 'cx', 'g', 'pr', 'ik')
+  local f = redis.call('HMGET', jk, 'c', 'cx', 'g', 'pr', 'ik', 'kc', 'kf')
   if f[1] ~= token or redis.call('ZREM', KA, lid) == 0 then return '' end
   local group = f[3]
   -- A cancel request recorded before the outcome wins over it.
@@ -29,24 +30,16 @@ local function finishOne(lid, token, outcome, payload, delay)
   local state = outcome
   if outcome == 'completed' then
     emit(lid, 'completed', payload)
-    if keepNone then
-      -- Keep none: the job goes at once (its result travelled in the event).
-      removeJob(nil, lid, f[5])
-    else
+    if keepFinished(KC, lid, f[6], completedAge, completedNone, f[5] or false) then
       redis.call('HSET', jk, 's', 'completed', 'r', payload, 'ft', now)
-      redis.call('ZADD', KC, now, lid)
       trimCompleted = trimCompleted + 1
     end
   elseif outcome == 'failed' or outcome == 'cancelled' then
-    redis.call('HSET', jk, 's', outcome, 'e', payload, 'ft', now)
-    if outcome == 'failed' then
-      redis.call('ZADD', KF, now, lid)
-      trimFailed = trimFailed + 1
-    else
-      redis.call('ZADD', KX, now, lid)
-      trimCancelled = trimCancelled + 1
-    end
     emit(lid, outcome, payload)
+    if keepFinished(outcome == 'failed' and KF or KX, lid, f[7], failedAge, failedNone, f[5] or false) then
+      redis.call('HSET', jk, 's', outcome, 'e', payload, 'ft', now)
+      if outcome == 'failed' then trimFailed = trimFailed + 1 else trimCancelled = trimCancelled + 1 end
+    end
   elseif outcome == 'retry' then
     local runAt = now + tonumber(delay)
     if runAt > now then
@@ -78,8 +71,8 @@ for i = 0, count - 1 do
   states[#states + 1] = finishOne(ARGV[o + 1], ARGV[o + 2], ARGV[o + 3], ARGV[o + 4], ARGV[o + 5])
 end
 -- Retention is applied a few jobs beyond what this batch added, so it keeps up with steady traffic.
-if trimCompleted > 0 then trim(KC, completedAge, completedKeep, trimCompleted + 10) end
-if trimFailed > 0 then trim(KF, failedAge, failedKeep, trimFailed + 10) end
-if trimCancelled > 0 then trim(KX, failedAge, failedKeep, trimCancelled + 10) end
+if trimCompleted > 0 then trim(KC, completedKeep, trimCompleted + 10) end
+if trimFailed > 0 then trim(KF, failedKeep, trimFailed + 10) end
+if trimCancelled > 0 then trim(KX, failedKeep, trimCancelled + 10) end
 local next = claim(tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]), false)
 return { states, next }

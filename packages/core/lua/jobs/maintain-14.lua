@@ -10,22 +10,26 @@
 --@include common
 local maxStalls = tonumber(ARGV[4])
 local limit = tonumber(ARGV[9])
+local failedAge, failedKeep = tonumber(ARGV[7]), tonumber(ARGV[8])
+local failedNone = failedAge == 0 and failedKeep == 0
 local recovered, ended = 0, 0
 local expired = redis.call('ZRANGEBYSCORE', KA, '-inf', now, 'LIMIT', 0, limit)
 for _, lid in ipairs(expired) do
   redis.call('ZREM', KA, lid)
   local jk = base .. lid
-  local f = redis.call('HMGET', jk, 'cx', 'g', 'pr')
+  local f = redis.call('HMGET', jk, 'cx', 'g', 'pr', 'kf')
   if f[1] then
-    redis.call('HSET', jk, 's', 'cancelled', 'ft', now, 'e', '{"message":"cancelled","code":"E_JOB_CANCELLED"}')
-    redis.call('ZADD', KX, now, lid)
     emit(lid, 'cancelled')
+    if keepFinished(KX, lid, f[4], failedAge, failedNone) then
+      redis.call('HSET', jk, 's', 'cancelled', 'ft', now, 'e', '{"message":"cancelled","code":"E_JOB_CANCELLED"}')
+    end
     ended = ended + 1
   elseif redis.call('HINCRBY', jk, 'sc', 1) > maxStalls then
     local e = '{"message":"the job stalled more than ' .. maxStalls .. ' times","code":"E_JOB_STALLED"}'
-    redis.call('HSET', jk, 's', 'failed', 'ft', now, 'e', e)
-    redis.call('ZADD', KF, now, lid)
     emit(lid, 'failed', e)
+    if keepFinished(KF, lid, f[4], failedAge, failedNone) then
+      redis.call('HSET', jk, 's', 'failed', 'ft', now, 'e', e)
+    end
     ended = ended + 1
   else
     -- The lost attempt never reported; it does not count against the job's attempts.
@@ -38,7 +42,7 @@ for _, lid in ipairs(expired) do
   if f[2] then releaseGroup(f[2]) end
 end
 promoteDelayed(limit)
-trim(KC, tonumber(ARGV[5]), tonumber(ARGV[6]), limit)
-trim(KF, tonumber(ARGV[7]), tonumber(ARGV[8]), limit)
-trim(KX, tonumber(ARGV[7]), tonumber(ARGV[8]), limit)
+trim(KC, tonumber(ARGV[6]), limit)
+trim(KF, failedKeep, limit)
+trim(KX, failedKeep, limit)
 return { recovered, ended }

@@ -15,6 +15,7 @@ export {
   type JobTimestamps,
   type ListJobsOptions,
   type TaskDefaults,
+  type JobRetention,
   type WorkerInfo,
 } from './types.js';
 export type { JobStore } from './store.js';

@@ -1,11 +1,22 @@
 import { Deque, SortedSet } from './memory-structures.js';
-import type { ClaimBatch, ClaimedJob, ClaimRequest, JobStoreOptions, NewJob, Outcome, RawEvent } from './store.js';
+import type {
+  ClaimBatch,
+  ClaimedJob,
+  ClaimRequest,
+  JobStoreOptions,
+  NewJob,
+  Outcome,
+  RawEvent,
+  RetentionRule,
+} from './store.js';
 import type { JobState } from './types.js';
 
 type Fields = Record<string, string>;
 
 const CANCELLED_ERROR = '{"message":"cancelled","code":"E_JOB_CANCELLED"}';
 const PRIORITY_SPAN = 2 ** 40;
+/** As in common.lua: jobs kept without an age limit sort after the rest, still by finish time. */
+const KEEP_FOREVER_MS = 2 ** 44;
 
 /**
  * One queue of the memory store: the same data and the same transitions as lua/jobs/*.lua, method for
@@ -53,6 +64,8 @@ export class MemoryQueue {
         this.idempotency.set(job.idempotencyKey, job.localId);
       }
       if (job.group !== '') fields.g = job.group;
+      if (job.keepCompletedMs !== undefined) fields.kc = String(job.keepCompletedMs);
+      if (job.keepFailedMs !== undefined) fields.kf = String(job.keepFailedMs);
       this.jobs.set(job.localId, fields);
       const runAt = now + job.delayMs;
       if (runAt > now) {
@@ -123,16 +136,18 @@ export class MemoryQueue {
     let state: JobState;
     if (kind === 'completed') {
       Object.assign(fields, { s: 'completed', r: payload, ft: String(now) });
-      this.completed.add(localId, now);
       this.emit(localId, 'completed', payload, now);
-      this.trim(this.completed, retention.completed.ageMs, retention.completed.keep, 10, now);
+      if (this.keepFinished(this.completed, localId, fields.kc, retention.completed, now)) {
+        this.trim(this.completed, retention.completed.keep, 10, now);
+      }
       state = 'completed';
     } else if (kind === 'failed' || kind === 'cancelled') {
       const set = kind === 'failed' ? this.failed : this.cancelled;
       Object.assign(fields, { s: kind, e: payload, ft: String(now) });
-      set.add(localId, now);
       this.emit(localId, kind, payload, now);
-      this.trim(set, retention.failed.ageMs, retention.failed.keep, 10, now);
+      if (this.keepFinished(set, localId, fields.kf, retention.failed, now)) {
+        this.trim(set, retention.failed.keep, 10, now);
+      }
       state = kind;
     } else if (kind === 'retry') {
       const runAt = now + (outcome.kind === 'retry' ? outcome.delayMs : 0);
@@ -187,16 +202,16 @@ export class MemoryQueue {
       const fields = this.jobs.get(localId) as Fields;
       if (fields.cx !== undefined) {
         Object.assign(fields, { s: 'cancelled', ft: String(now), e: CANCELLED_ERROR });
-        this.cancelled.add(localId, now);
         this.emit(localId, 'cancelled', undefined, now);
+        this.keepFinished(this.cancelled, localId, fields.kf, this.options.retention.failed, now);
       } else if ((fields.sc = String(Number(fields.sc ?? 0) + 1)) && Number(fields.sc) > this.options.maxStalls) {
         const error = JSON.stringify({
           message: `the job stalled more than ${this.options.maxStalls} times`,
           code: 'E_JOB_STALLED',
         });
         Object.assign(fields, { s: 'failed', ft: String(now), e: error });
-        this.failed.add(localId, now);
         this.emit(localId, 'failed', error, now);
+        this.keepFinished(this.failed, localId, fields.kf, this.options.retention.failed, now);
       } else {
         fields.at = String(Number(fields.at ?? 1) - 1);
         fields.s = 'waiting';
@@ -208,9 +223,9 @@ export class MemoryQueue {
     }
     this.promoteDelayed(now, limit);
     const { retention } = this.options;
-    this.trim(this.completed, retention.completed.ageMs, retention.completed.keep, limit, now);
-    this.trim(this.failed, retention.failed.ageMs, retention.failed.keep, limit, now);
-    this.trim(this.cancelled, retention.failed.ageMs, retention.failed.keep, limit, now);
+    this.trim(this.completed, retention.completed.keep, limit, now);
+    this.trim(this.failed, retention.failed.keep, limit, now);
+    this.trim(this.cancelled, retention.failed.keep, limit, now);
     return recovered;
   }
 
@@ -240,8 +255,10 @@ export class MemoryQueue {
     }
     if (!removed) return state;
     Object.assign(fields, { s: 'cancelled', ft: String(now), e: CANCELLED_ERROR });
-    this.cancelled.add(localId, now);
     this.emit(localId, 'cancelled', CANCELLED_ERROR, now);
+    if (this.keepFinished(this.cancelled, localId, fields.kf, this.options.retention.failed, now)) {
+      this.trim(this.cancelled, this.options.retention.failed.keep, 10, now);
+    }
     return 'cancelled';
   }
 
@@ -380,8 +397,29 @@ export class MemoryQueue {
     set.remove(localId);
   }
 
-  private trim(set: SortedSet, ageMs: number, keep: number, limit: number, now: number): void {
-    if (ageMs > 0) for (const localId of set.upTo(now - ageMs, limit)) this.removeJob(set, localId);
+  /**
+   * Finished sets are scored by expiry, fixed at finish: the job's own retention (`override`, ms as
+   * a string; '0' none, '-1' forever) or the queue's age (0: no age limit). Retention none removes the
+   * job at once (its outcome went out in the event). Returns whether the job was kept.
+   */
+  private keepFinished(
+    set: SortedSet,
+    localId: string,
+    override: string | undefined,
+    rule: RetentionRule,
+    now: number,
+  ): boolean {
+    if (override === '0' || (override === undefined && rule.ageMs === 0 && rule.keep === 0)) {
+      this.removeJob(set, localId);
+      return false;
+    }
+    const age = override === undefined ? rule.ageMs : Number(override);
+    set.add(localId, now + (age > 0 ? age : KEEP_FOREVER_MS));
+    return true;
+  }
+
+  private trim(set: SortedSet, keep: number, limit: number, now: number): void {
+    for (const localId of set.upTo(now, limit)) this.removeJob(set, localId);
     if (keep >= 0 && set.size > keep) {
       for (const localId of set.range(0, Math.min(limit, set.size - keep))) this.removeJob(set, localId);
     }

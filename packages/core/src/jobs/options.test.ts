@@ -24,6 +24,17 @@ describe('jobs options', () => {
     assert.equal(backoffDelay('', 3), 0);
   });
 
+  it("resolves a job's own retention per outcome over the task's default", () => {
+    const built = (options: object, defaults: object = {}) => buildJob('t', null, options, defaults, 'id').job;
+    assert.equal(built({}).keepCompletedMs, undefined);
+    assert.equal(built({ retention: { completed: '2h' } }).keepCompletedMs, 7_200_000);
+    assert.equal(built({ retention: { failed: 'forever' } }).keepFailedMs, -1);
+    const mixed = built({ retention: { completed: 0 } }, { retention: { completed: '1h', failed: '1d' } });
+    assert.equal(mixed.keepCompletedMs, 0);
+    assert.equal(mixed.keepFailedMs, 86_400_000);
+    assert.throws(() => built({ retention: { completed: -1 } }), /options\.retention\.completed/);
+  });
+
   it('turns retention options into age and count rules', () => {
     assert.deepEqual(toRetentionRule(undefined, 5, 'r'), { ageMs: 5, keep: -1 });
     assert.deepEqual(toRetentionRule('2h', 5, 'r'), { ageMs: 7_200_000, keep: -1 });

@@ -1,7 +1,7 @@
 import { BackplaneError, InvalidArgumentError } from '../errors.js';
 import { toMilliseconds, type Duration } from '../util/duration.js';
 import type { NewJob, RetentionRule } from './store.js';
-import type { BackoffOptions, JobOptions, TaskDefaults } from './types.js';
+import type { BackoffOptions, JobOptions, JobRetention, TaskDefaults } from './types.js';
 
 export const DEFAULT_QUEUE = 'default';
 export const MAX_PRIORITY = 1000;
@@ -53,6 +53,28 @@ export function checkTaskDefaults(defaults: TaskDefaults): void {
   if (defaults.priority !== undefined) checkInteger(defaults.priority, 'defaults.priority', 0, MAX_PRIORITY);
   if (defaults.backoff !== undefined) checkBackoff(defaults.backoff, 'defaults.backoff');
   if (defaults.timeout !== undefined) toMilliseconds(defaults.timeout, 'defaults.timeout');
+  if (defaults.retention !== undefined) checkJobRetention(defaults.retention, 'defaults.retention');
+}
+
+/** A job's own retention in ms per outcome, as the store keeps it: -1 forever, undefined the queue's. */
+export function checkJobRetention(
+  retention: unknown,
+  argument: string,
+): { completedMs: number | undefined; failedMs: number | undefined } {
+  if (typeof retention !== 'object' || retention === null || Array.isArray(retention)) {
+    throw new InvalidArgumentError(argument, "must be { completed?, failed? } with durations or 'forever'", retention);
+  }
+  const { completed, failed, ...rest } = retention as JobRetention;
+  const unknownKey = Object.keys(rest)[0];
+  if (unknownKey !== undefined) {
+    throw new InvalidArgumentError(`${argument}.${unknownKey}`, "is not an option (use 'completed' or 'failed')");
+  }
+  const toMs = (value: JobRetention['completed'], name: string): number | undefined => {
+    if (value === undefined) return undefined;
+    if (value === 'forever') return -1;
+    return toMilliseconds(value, `${argument}.${name}`);
+  };
+  return { completedMs: toMs(completed, 'completed'), failedMs: toMs(failed, 'failed') };
 }
 
 /** Serializes a payload or result; `argument` names it in the E_INVALID_PAYLOAD error. */
@@ -122,6 +144,11 @@ export function buildJob(
   const idempotencyKey =
     options.idempotencyKey === undefined ? '' : checkKey(options.idempotencyKey, `${argument}.idempotencyKey`);
   const group = options.group === undefined ? '' : checkKey(options.group, `${argument}.group`);
+  // Per outcome, the job's option wins over the task's default.
+  const own =
+    options.retention === undefined ? undefined : checkJobRetention(options.retention, `${argument}.retention`);
+  const task =
+    defaults.retention === undefined ? undefined : checkJobRetention(defaults.retention, 'defaults.retention');
   const job: NewJob = {
     localId,
     name,
@@ -133,6 +160,8 @@ export function buildJob(
     delayMs,
     idempotencyKey,
     group,
+    keepCompletedMs: own?.completedMs ?? task?.completedMs,
+    keepFailedMs: own?.failedMs ?? task?.failedMs,
   };
   return { queue, job };
 }

@@ -65,6 +65,8 @@ export class RedisJobStore implements JobStore {
           job.delayMs,
           job.idempotencyKey,
           job.group,
+          job.keepCompletedMs ?? '',
+          job.keepFailedMs ?? '',
         );
       }
       ids.push(...((await this.script(queue, 'add', args)) as string[]));
@@ -138,6 +140,8 @@ export class RedisJobStore implements JobStore {
       localId,
       graceMs,
       this.keys.queue(queue).cancelChannel,
+      this.options.retention.failed.ageMs,
+      this.options.retention.failed.keep,
     ])) as string;
     return state === '' ? undefined : (state as JobState);
   }

@@ -17,6 +17,10 @@ export interface NewJob {
   delayMs: number;
   idempotencyKey: string;
   group: string;
+  /** The job's own retention once completed, in ms (0 = none, -1 = forever); undefined: the queue's. */
+  keepCompletedMs?: number | undefined;
+  /** The same once failed or cancelled. */
+  keepFailedMs?: number | undefined;
 }
 
 export interface ClaimedJob {

@@ -39,9 +39,24 @@ export interface JobOptions {
   group?: string;
   /** @default the task's queue, else 'default' */
   queue?: string;
+  /**
+   * How long this job is kept once it ends, instead of the queue's retention age: a duration, 0 to
+   * remove it as soon as it ends (its outcome still reaches `waitForResult` and the events), or
+   * 'forever'. The queue's count limit ("keep the N most recent") still applies.
+   */
+  retention?: JobRetention;
 }
 
-export interface TaskDefaults extends Pick<JobOptions, 'queue' | 'attempts' | 'backoff' | 'timeout' | 'priority'> {
+/** A job's own retention per outcome; `failed` also covers cancelled. */
+export interface JobRetention {
+  completed?: Duration | 'forever';
+  failed?: Duration | 'forever';
+}
+
+export interface TaskDefaults extends Pick<
+  JobOptions,
+  'queue' | 'attempts' | 'backoff' | 'timeout' | 'priority' | 'retention'
+> {
   /** Validates (and may transform) the payload at enqueue; a zod schema fits. */
   schema?: { parse(input: unknown): unknown };
 }

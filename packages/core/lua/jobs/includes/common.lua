@@ -3,14 +3,15 @@
   `--@include common` line). Every script receives the same 14 keys of one queue, all under one hash tag:
     KEYS[1] meta (hash: paused, seq, gw, gw:<group>)      KEYS[2] waiting list (priority 0)   KEYS[3] prioritized zset
     KEYS[4] delayed zset (score runAt)    KEYS[5] active zset (score = lease deadline)
-    KEYS[6] completed zset (score finish) KEYS[7] failed zset                 KEYS[8] cancelled zset
+    KEYS[6] completed zset (score expiry) KEYS[7] failed zset (score expiry) KEYS[8] cancelled zset (score expiry)
     KEYS[9] events stream                 KEYS[10] wake-up marker list       KEYS[11] idempotency hash
     KEYS[12] ready groups zset            KEYS[13] active count per group     KEYS[14] rate-limit counter
   and the same first three arguments:
     ARGV[1] prefix of job hashes (`<prefix>:j:{queue}:`), ARGV[2] events stream cap, ARGV[3] group concurrency.
   Job hash fields: n name, d data, s state, t created, pr priority, ma max attempts, bo backoff, to timeout,
   ra runAt, st started, ft finished, r result, e error, pg progress, w worker, c claim counter (lease token),
-  at attempts, sc stalls, cx cancel requested, cd cancel deadline, ik idempotency key, g group.
+  at attempts, sc stalls, cx cancel requested, cd cancel deadline, ik idempotency key, g group,
+  kc / kf the job's own retention once completed / once failed or cancelled (ms; 0 = none, -1 = forever).
 ]]
 local KM, KW, KP, KD, KA, KC, KF, KX, KE, KK, KI, KG, KGA, KRL =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11],
@@ -116,12 +117,32 @@ local function removeJob(zkey, lid, ik)
   if zkey then redis.call('ZREM', zkey, lid) end
 end
 
--- Active retention: expire by age (ms, 0 = keep forever) and by count (-1 = no limit), `limit` per call.
-local function trim(zkey, ageMs, keep, limit)
-  if ageMs > 0 then
-    local old = redis.call('ZRANGEBYSCORE', zkey, '-inf', now - ageMs, 'LIMIT', 0, limit)
-    for _, lid in ipairs(old) do removeJob(zkey, lid) end
+-- Finished sets are scored by when a job expires, fixed when it finishes: the job's own retention
+-- (`override`, a hash field, nil when it has none) or else the queue's age. An age of 0 (queue: count
+-- limit only) or -1 (job: forever) never expires; such jobs still sort by finish time, after the rest.
+local KEEP_FOREVER = 17592186044416 -- 2^44 ms, some 557 years
+local function expiresAt(override, queueAgeMs)
+  local age = override and tonumber(override) or queueAgeMs
+  if age <= 0 then return now + KEEP_FOREVER end
+  return now + age
+end
+
+-- Puts a finished job in its set (`zkey`) unless its retention is none: then it goes at once (its
+-- outcome travelled in the event already). `ik` as for removeJob.
+local function keepFinished(zkey, lid, override, queueAgeMs, queueKeepsNone, ik)
+  if override == '0' or (override == nil and queueKeepsNone) then
+    removeJob(nil, lid, ik)
+    return false
   end
+  redis.call('ZADD', zkey, expiresAt(override, queueAgeMs), lid)
+  return true
+end
+
+-- Active retention: remove expired jobs, then the soonest to expire beyond `keep` (-1 = no count
+-- limit); `limit` removals of each kind per call.
+local function trim(zkey, keep, limit)
+  local old = redis.call('ZRANGEBYSCORE', zkey, '-inf', now, 'LIMIT', 0, limit)
+  for _, lid in ipairs(old) do removeJob(zkey, lid) end
   if keep >= 0 then
     local extra = redis.call('ZCARD', zkey) - keep
     if extra > 0 then
