@@ -128,9 +128,10 @@ local function expiresAt(override, queueAgeMs)
 end
 
 -- Puts a finished job in its set (`zkey`) unless its retention is none: then it goes at once (its
--- outcome travelled in the event already). `ik` as for removeJob.
+-- outcome travelled in the event already). `override` is as HMGET gives it (false when absent); `ik`
+-- as for removeJob.
 local function keepFinished(zkey, lid, override, queueAgeMs, queueKeepsNone, ik)
-  if override == '0' or (override == nil and queueKeepsNone) then
+  if override == '0' or (not override and queueKeepsNone) then
     removeJob(nil, lid, ik)
     return false
   end
