@@ -29,8 +29,27 @@ describe('loadConfig', () => {
     assert.deepEqual(config.redis, { cache: 'redis://a:1', jobs: undefined, sessions: undefined });
   });
 
+  it('accepts a Redis Cluster seed list for any component', () => {
+    const cluster = 'redis+cluster://:pw@10.0.0.1:7000,10.0.0.2:7000';
+    const config = loadConfig({
+      REDIS_URL: 'redis://a:1',
+      CACHE_REDIS_URL: cluster,
+      SESSIONS_REDIS_URL: `rediss+cluster://h:1`,
+    });
+    assert.deepEqual(config.redis, { cache: cluster, jobs: 'redis://a:1', sessions: 'rediss+cluster://h:1' });
+  });
+
   const bad: Array<[Record<string, string>, RegExp]> = [
-    [{ REDIS_URL: 'nonsense' }, /^REDIS_URL must be a redis:\/\/, rediss:\/\/ or unix:\/\/ URL$/],
+    [
+      { REDIS_URL: 'nonsense' },
+      /^REDIS_URL must be a redis:\/\/, rediss:\/\/, redis\+cluster:\/\/, rediss\+cluster:\/\/ or unix:\/\/ URL$/,
+    ],
+    [{ CACHE_REDIS_URL: 'redis+cluster://' }, /^CACHE_REDIS_URL must list at least one cluster node/],
+    [
+      { JOBS_REDIS_URL: 'redis+cluster://:pw-secret@h1:7000,h2:port' },
+      /^JOBS_REDIS_URL has a cluster node that is not host\[:port\]$/,
+    ],
+    [{ SESSIONS_REDIS_URL: 'redis+cluster://h1:7000/3' }, /^SESSIONS_REDIS_URL cannot select a database/],
     [{ SESSIONS_REDIS_URL: 'http://x' }, /^SESSIONS_REDIS_URL must be/],
     [{ PORT: '70000' }, /^PORT must be a whole number from 0 to 65535$/],
     [{ PORT: 'abc' }, /^PORT must be a whole number/],
@@ -59,6 +78,10 @@ describe('loadConfig', () => {
     assert.throws(
       () => loadConfig({ BACKPLANE_ADMIN_TOKEN: 'tiny-secret' }),
       (error: Error) => !error.message.includes('tiny-secret'),
+    );
+    assert.throws(
+      () => loadConfig({ REDIS_URL: 'redis+cluster://:pw-secret@h1:7000,h2:port' }),
+      (error: Error) => !error.message.includes('pw-secret'),
     );
   });
 });

@@ -38,7 +38,8 @@ export const ENVIRONMENT_VARIABLES = [
   {
     name: 'REDIS_URL',
     default: '(none: memory backend)',
-    description: 'Redis for every component: redis://, rediss:// (TLS) or unix:// with optional user, password and db.',
+    description:
+      'Redis for every component: redis://, rediss:// (TLS) or unix:// with optional user, password and db; a Redis Cluster as redis+cluster://[user:password@]host:port,host:port (rediss+cluster:// for TLS).',
   },
   {
     name: 'CACHE_REDIS_URL',

@@ -1,5 +1,12 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RedisTarget } from './url.js';
+
+/**
+ * A client of one Redis server or of a Redis Cluster. Single-key commands, scripts whose keys share a
+ * slot, pub/sub and blocking reads work the same on both; whatever spans the keyspace (SCAN, INFO) must
+ * go to each master of a cluster, see `masters()` in ./cluster.ts.
+ */
+export type RedisClient = Redis | Cluster;
 
 /** Budgets for one Redis client; every default is short on purpose, see docs/redis.md. */
 export interface RedisClientBudgets {
@@ -35,10 +42,71 @@ export function reconnectDelay(attempt: number, ceilingMs: number, random: () =>
  * hold everywhere: no offline queue (a dead Redis fails a call at once instead of queueing it for
  * many seconds), a per-command timeout, auto-pipelining, and jittered reconnects forever.
  */
-export function createRedisClient(target: RedisTarget, name: string, budgets: RedisClientBudgets = {}): Redis {
-  const commandTimeoutMs = 'commandTimeoutMs' in budgets ? budgets.commandTimeoutMs : DEFAULT_BUDGETS.commandTimeoutMs;
-  const connectTimeoutMs = budgets.connectTimeoutMs ?? DEFAULT_BUDGETS.connectTimeoutMs;
-  const ceiling = budgets.maxReconnectDelayMs ?? DEFAULT_BUDGETS.maxReconnectDelayMs;
+export function createRedisClient(target: RedisTarget, name: string, budgets: RedisClientBudgets = {}): RedisClient {
+  return target.transport === 'cluster'
+    ? createClusterClient(target, name, budgets)
+    : createServerClient(target, name, budgets);
+}
+
+function resolveBudgets(budgets: RedisClientBudgets): {
+  commandTimeoutMs: number | undefined;
+  connectTimeoutMs: number;
+  ceiling: number;
+} {
+  return {
+    commandTimeoutMs: 'commandTimeoutMs' in budgets ? budgets.commandTimeoutMs : DEFAULT_BUDGETS.commandTimeoutMs,
+    connectTimeoutMs: budgets.connectTimeoutMs ?? DEFAULT_BUDGETS.connectTimeoutMs,
+    ceiling: budgets.maxReconnectDelayMs ?? DEFAULT_BUDGETS.maxReconnectDelayMs,
+  };
+}
+
+/**
+ * How long, at most, a cluster client retries a command whose node connection closed or that met
+ * CLUSTERDOWN/TRYAGAIN: delay x redirections. Short, like the command budget, so a lost master costs a
+ * request a few hundred ms rather than ioredis' default of 16 tries.
+ */
+const CLUSTER_RETRY_DELAY_MS = 50;
+const CLUSTER_MAX_REDIRECTIONS = 6;
+
+/**
+ * A Cluster client with the same budgets. The command timeout and connect timeout apply on every node
+ * connection; the cluster itself has no offline queue (calls fail at once while it is not ready), and the
+ * cluster reconnects with the same jittered backoff. Node connections are reconnected by the cluster
+ * (slot refresh), not each by itself.
+ */
+function createClusterClient(target: RedisTarget, name: string, budgets: RedisClientBudgets): Cluster {
+  const { commandTimeoutMs, connectTimeoutMs, ceiling } = resolveBudgets(budgets);
+  const redisOptions: NonNullable<ClusterOptions['redisOptions']> = {
+    connectTimeout: connectTimeoutMs,
+    maxRetriesPerRequest: 0,
+    keepAlive: 10_000,
+    connectionName: `backplane:${name}`,
+  };
+  if (commandTimeoutMs !== undefined) redisOptions.commandTimeout = commandTimeoutMs;
+  if (target.username !== undefined) redisOptions.username = target.username;
+  if (target.password !== undefined) redisOptions.password = target.password;
+  if (target.tls) redisOptions.tls = {};
+  const options: ClusterOptions = {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    enableReadyCheck: true,
+    clusterRetryStrategy: (times) => reconnectDelay(times, ceiling),
+    retryDelayOnFailover: CLUSTER_RETRY_DELAY_MS,
+    retryDelayOnClusterDown: CLUSTER_RETRY_DELAY_MS,
+    retryDelayOnTryAgain: CLUSTER_RETRY_DELAY_MS,
+    maxRedirections: CLUSTER_MAX_REDIRECTIONS,
+    slotsRefreshTimeout: connectTimeoutMs,
+    redisOptions,
+  };
+  return new Cluster(
+    target.nodes.map((node) => ({ host: node.host, port: node.port })),
+    options,
+  );
+}
+
+function createServerClient(target: RedisTarget, name: string, budgets: RedisClientBudgets): Redis {
+  const { commandTimeoutMs, connectTimeoutMs, ceiling } = resolveBudgets(budgets);
   const options: RedisOptions = {
     db: target.db,
     lazyConnect: true,

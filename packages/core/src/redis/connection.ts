@@ -3,8 +3,9 @@ import type { Redis } from 'ioredis';
 import { RedisUnavailableError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { createRedactor, redactError, type Redactor } from '../util/redact.js';
-import { createRedisClient, DEFAULT_BUDGETS, type RedisClientBudgets } from './client.js';
-import { readRedisInfo, type RedisInfo } from './info.js';
+import { createRedisClient, DEFAULT_BUDGETS, type RedisClient, type RedisClientBudgets } from './client.js';
+import { readClusterInfo, readRedisInfo, type RedisInfo } from './info.js';
+import { isCluster, keyspaceNodes } from './keyspace.js';
 import { describeTarget, parseRedisUrl, type RedisTarget } from './url.js';
 
 /**
@@ -50,6 +51,13 @@ interface ConnectionEvents {
 export class RedisConnection extends EventEmitter<ConnectionEvents> {
   readonly name: string;
   readonly target: RedisTarget;
+  /** The client, typed for what it is: a `Cluster` for redis+cluster:// and rediss+cluster:// URLs, else a `Redis`. */
+  readonly redis: RedisClient;
+  /**
+   * The same client typed as a single-server `Redis`, as components written before cluster support
+   * expect. On a cluster connection it is the `Cluster`, which shares Redis' command, script, pub/sub
+   * and status API; code that scans the keyspace or reads per-server state must use `redis`.
+   */
   readonly client: Redis;
   readonly redact: Redactor;
   private readonly options: RedisConnectionOptions;
@@ -61,7 +69,7 @@ export class RedisConnection extends EventEmitter<ConnectionEvents> {
   private probeTimer: NodeJS.Timeout | undefined;
   private probing: Promise<void> | undefined;
   private closed = false;
-  private readonly extraClients = new Set<Redis>();
+  private readonly extraClients = new Set<RedisClient>();
 
   constructor(options: RedisConnectionOptions) {
     super();
@@ -70,8 +78,9 @@ export class RedisConnection extends EventEmitter<ConnectionEvents> {
     this.target = parseRedisUrl(options.url, options.variable ?? 'REDIS_URL');
     this.redact = createRedactor([this.target.password]);
     this.logger = (options.logger ?? silentLogger()).child({ redis: this.name, target: describeTarget(this.target) });
-    this.client = createRedisClient(this.target, this.name, options);
-    this.watch(this.client, true);
+    this.redis = createRedisClient(this.target, this.name, options);
+    this.client = this.redis as Redis;
+    this.watch(this.redis, true);
   }
 
   /** Starts connecting and probing. Resolves once the first attempt settles; never rejects. */
@@ -84,10 +93,15 @@ export class RedisConnection extends EventEmitter<ConnectionEvents> {
     const gaveUp = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, budget);
     });
-    const connected = this.client.connect().catch((error: unknown) => this.noteError(error));
+    const connected = this.redis.connect().catch((error: unknown) => this.noteError(error));
     await Promise.race([connected, gaveUp]);
     clearTimeout(timer);
     await this.probe();
+  }
+
+  /** Whether this connection talks to a Redis Cluster. */
+  get cluster(): boolean {
+    return isCluster(this.redis);
   }
 
   get availability(): Availability {
@@ -123,24 +137,30 @@ export class RedisConnection extends EventEmitter<ConnectionEvents> {
     });
   }
 
-  /** Measures one PING round trip in milliseconds. */
+  /**
+   * Measures one PING round trip in milliseconds. On a cluster every master is pinged and the slowest
+   * answer counts; one master that fails rejects, since its slots are unreachable.
+   */
   async ping(): Promise<number> {
     const started = performance.now();
-    await this.client.ping();
+    if (isCluster(this.redis)) await Promise.all(keyspaceNodes(this.redis).map((node) => node.ping()));
+    else await this.redis.ping();
     return performance.now() - started;
   }
 
+  /** INFO figures; on a cluster, summed over the masters, with each master's own figures in `nodes`. */
   async info(): Promise<RedisInfo> {
     try {
-      return await readRedisInfo(this.client);
+      return isCluster(this.redis) ? await readClusterInfo(this.redis) : await readRedisInfo(this.redis);
     } catch (error) {
       throw this.unavailable(error);
     }
   }
 
   /**
-   * A further client to the same server with the same budgets unless overridden (for example no
-   * command timeout for blocking reads, or a subscriber). The connection closes it on `close()`.
+   * A further client to the same server or cluster with the same budgets unless overridden (for example
+   * no command timeout for blocking reads, or a subscriber). The connection closes it on `close()`. Typed
+   * `Redis` like `client`; assign it to a `RedisClient` where the difference matters.
    */
   createClient(purpose: string, budgets: RedisClientBudgets = {}): Redis {
     const client = createRedisClient(this.target, `${this.name}:${purpose}`, { ...this.options, ...budgets });
@@ -148,7 +168,7 @@ export class RedisConnection extends EventEmitter<ConnectionEvents> {
     this.watch(client, false);
     client.once('end', () => this.extraClients.delete(client));
     client.connect().catch((error: unknown) => this.noteError(error));
-    return client;
+    return client as Redis;
   }
 
   /** Wraps any client error as a typed, redacted `E_REDIS_UNAVAILABLE`. */
@@ -162,15 +182,17 @@ export class RedisConnection extends EventEmitter<ConnectionEvents> {
     if (this.closed) return;
     this.closed = true;
     if (this.probeTimer) clearInterval(this.probeTimer);
-    const clients = [this.client, ...this.extraClients];
+    const clients = [this.redis, ...this.extraClients];
     await Promise.allSettled(clients.map((client) => closeClient(client)));
     this.state = 'down';
     this.removeAllListeners();
   }
 
-  private watch(client: Redis, primary: boolean): void {
+  private watch(client: RedisClient, primary: boolean): void {
     // An ioredis client without an 'error' listener crashes the process; every client gets one.
     client.on('error', (error: unknown) => this.noteError(error));
+    // A cluster reports what goes wrong on one node separately; keep it for status, redacted.
+    if (isCluster(client)) client.on('node error', (error: unknown) => this.noteError(error));
     if (!primary) return;
     client.on('ready', () => void this.probe());
     client.on('close', () => this.setState('down'));
@@ -187,7 +209,7 @@ export class RedisConnection extends EventEmitter<ConnectionEvents> {
   }
 
   private async runProbe(): Promise<void> {
-    if (this.client.status !== 'ready') {
+    if (this.redis.status !== 'ready') {
       this.setState('down');
       return;
     }
@@ -198,7 +220,7 @@ export class RedisConnection extends EventEmitter<ConnectionEvents> {
       if (this.state === 'up') this.lastError = null;
     } catch (error) {
       this.noteError(error);
-      this.setState(this.client.status === 'ready' ? 'degraded' : 'down');
+      this.setState(this.redis.status === 'ready' ? 'degraded' : 'down');
     }
   }
 
@@ -221,7 +243,7 @@ export class RedisConnection extends EventEmitter<ConnectionEvents> {
   }
 }
 
-async function closeClient(client: Redis): Promise<void> {
+async function closeClient(client: RedisClient): Promise<void> {
   if (client.status === 'end') return;
   if (client.status !== 'ready') {
     client.disconnect();

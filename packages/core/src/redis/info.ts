@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /** The figures of `INFO` that status pages and health checks show. */
 export interface RedisInfo {
@@ -18,6 +18,12 @@ export interface RedisInfo {
   keyspaceHitRatio: number | null;
   /** Keys per database, as in `{ db0: 12 }`. */
   keys: Record<string, number>;
+  /**
+   * Redis Cluster only: each master's own figures, by address. The figures above are then the masters'
+   * sums (memory, clients, ops, hits, misses, keys), the oldest uptime, and the first master's version,
+   * maxmemory and policy (a cluster's nodes are meant to share one configuration).
+   */
+  nodes?: Array<RedisInfo & { address: string }>;
 }
 
 /** Splits INFO text into `field -> value`, ignoring section headers. */
@@ -64,6 +70,45 @@ export function toRedisInfo(fields: Map<string, string>): RedisInfo {
 export async function readRedisInfo(client: Redis): Promise<RedisInfo> {
   const text = await client.info();
   return toRedisInfo(parseInfoText(text));
+}
+
+/** INFO of every master of a cluster, summed (see `RedisInfo.nodes`); rejects if one master fails. */
+export async function readClusterInfo(cluster: Cluster): Promise<RedisInfo> {
+  const masters = cluster.nodes('master');
+  if (masters.length === 0) throw new Error('the cluster client knows no master node yet');
+  const nodes = await Promise.all(
+    masters.map(async (node) => ({
+      ...(await readRedisInfo(node)),
+      address: `${node.options.host ?? ''}:${node.options.port ?? ''}`,
+    })),
+  );
+  nodes.sort((a, b) => a.address.localeCompare(b.address, 'en', { numeric: true }));
+  return sumNodes(nodes);
+}
+
+function sumNodes(nodes: Array<RedisInfo & { address: string }>): RedisInfo {
+  const [first] = nodes as [RedisInfo & { address: string }];
+  const total = (pick: (info: RedisInfo) => number): number => nodes.reduce((sum, info) => sum + pick(info), 0);
+  const keys: Record<string, number> = {};
+  for (const node of nodes) for (const [db, count] of Object.entries(node.keys)) keys[db] = (keys[db] ?? 0) + count;
+  const hits = total((info) => info.keyspaceHits);
+  const misses = total((info) => info.keyspaceMisses);
+  return {
+    version: first.version,
+    mode: 'cluster',
+    uptimeSeconds: Math.max(...nodes.map((info) => info.uptimeSeconds)),
+    usedMemoryBytes: total((info) => info.usedMemoryBytes),
+    peakMemoryBytes: total((info) => info.peakMemoryBytes),
+    maxMemoryBytes: first.maxMemoryBytes,
+    maxmemoryPolicy: first.maxmemoryPolicy,
+    connectedClients: total((info) => info.connectedClients),
+    opsPerSecond: total((info) => info.opsPerSecond),
+    keyspaceHits: hits,
+    keyspaceMisses: misses,
+    keyspaceHitRatio: hits + misses === 0 ? null : hits / (hits + misses),
+    keys,
+    nodes,
+  };
 }
 
 /** Policies under which Redis may drop keys we still need (a queue must never lose one). */
