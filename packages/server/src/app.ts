@@ -10,7 +10,6 @@ import { errorBody, errorHandler } from './http/errors.js';
 import { recordHttpMetrics } from './http/metrics.js';
 import { JobEventHub } from './jobs/event-hub.js';
 import { jobsHealthCheck } from './jobs/health-check.js';
-import { KnownQueues } from './jobs/queues-registry.js';
 import { JobStatusCache } from './jobs/status-cache.js';
 import { cacheRoutes } from './routes/cache.js';
 import { healthRoutes } from './routes/health.js';
@@ -82,10 +81,9 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
 
   const context: RouteContext = { backplane, admin: requireAdmin(config.adminToken) };
   const hub = new JobEventHub(backplane, options.logger);
-  const queues = new KnownQueues(backplane);
   const statusCache = new JobStatusCache(backplane, hub);
   const throughput = new Throughput(hub);
-  backplane.health.register('jobs', jobsHealthCheck(backplane, queues));
+  backplane.health.register('jobs', jobsHealthCheck(backplane));
   fastify.addHook('onClose', async () => {
     hub.close();
     backplane.health.unregister('jobs');
@@ -96,8 +94,8 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   await fastify.register(redisRoutes, context);
   await fastify.register(metricsRoutes, context);
   await fastify.register(cacheRoutes, context);
-  await fastify.register(taskRoutes, { ...context, hub, statusCache, queues });
-  await fastify.register(queueRoutes, { ...context, hub, queues, throughput });
+  await fastify.register(taskRoutes, { ...context, hub, statusCache });
+  await fastify.register(queueRoutes, { ...context, hub, throughput });
   await fastify.register(dashboardPlugin, {
     prefix: '/dashboard',
     adminToken: config.adminToken,

@@ -1,19 +1,20 @@
 import type { Backplane, CheckResult, HealthCheck } from 'backplane';
-import type { KnownQueues } from './queues-registry.js';
+import { queueNames } from './queue-names.js';
 
 /**
  * Live workers and the backlog of every known queue. Jobs waiting with no live worker to run them
  * degrade the service: enqueues succeed, but nothing will happen to them.
  */
-export function jobsHealthCheck(backplane: Backplane, queues: KnownQueues): HealthCheck {
+export function jobsHealthCheck(backplane: Backplane): HealthCheck {
   return async (): Promise<CheckResult> => {
-    const names = await queues.list();
     let workers;
     let counts;
     try {
       [workers, counts] = await Promise.all([
         backplane.jobs.listWorkers(),
-        Promise.all(names.map(async (name) => [name, await backplane.jobs.counts(name)] as const)),
+        queueNames(backplane).then((names) =>
+          Promise.all(names.map(async (name) => [name, await backplane.jobs.counts(name)] as const)),
+        ),
       ]);
     } catch (error) {
       // The jobs Redis is down: its own check says so; jobs degrade, the process still serves.

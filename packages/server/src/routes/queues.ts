@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RouteContext } from '../app.js';
 import type { JobEventHub } from '../jobs/event-hub.js';
-import type { KnownQueues } from '../jobs/queues-registry.js';
+import { queueNames } from '../jobs/queue-names.js';
 
 /** Completions per queue over the last minute, counted from the event stream this server reads. */
 export class Throughput {
@@ -31,7 +31,6 @@ export class Throughput {
 
 export interface QueueRouteOptions extends RouteContext {
   hub: JobEventHub;
-  queues: KnownQueues;
   throughput: Throughput;
 }
 
@@ -50,14 +49,18 @@ async function describeQueue(backplane: Backplane, throughput: Throughput, name:
 
 /** Queues: counts by state, completions per minute, pause and resume. */
 export async function queueRoutes(app: FastifyInstance, options: QueueRouteOptions): Promise<void> {
-  const { backplane, admin, queues, throughput, hub } = options;
+  const { backplane, admin, throughput, hub } = options;
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
   typed.get(
     '/queues',
-    { schema: { summary: 'Every known queue with counts by state, throughput and paused flag' } },
+    {
+      schema: {
+        summary: 'Every queue the job store knows (from any process) with counts by state, throughput and paused flag',
+      },
+    },
     async () => {
-      const names = await queues.list();
+      const names = await queueNames(backplane);
       for (const name of names) void hub.watchQueue(name).catch(() => undefined);
       return { queues: await Promise.all(names.map((name) => describeQueue(backplane, throughput, name))) };
     },
@@ -78,7 +81,6 @@ export async function queueRoutes(app: FastifyInstance, options: QueueRouteOptio
         const { name } = request.params;
         if (action === 'pause') await backplane.jobs.pause(name);
         else await backplane.jobs.resume(name);
-        queues.add(name);
         return describeQueue(backplane, throughput, name);
       },
     );

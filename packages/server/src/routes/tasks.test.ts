@@ -140,6 +140,29 @@ describe('task routes (memory backend, admin token set)', () => {
     assert.ok(!second.jobs.some((job) => first.jobs.some((other) => other.id === job.id)));
   });
 
+  it('lists the waiting jobs when GET /tasks names no state, and says so in the OpenAPI document', async () => {
+    // No worker runs queue 'idle', so its jobs stay where they are put.
+    const enqueue = (query: string) =>
+      app.fastify.inject({ method: 'POST', url: `/tasks/test.echo?queue=idle${query}`, headers: auth, payload: {} });
+    const waiting = (await enqueue('')).json<{ id: string }>().id;
+    const delayed = (await enqueue('&delay=1h')).json<{ id: string }>().id;
+    const listed = (await app.fastify.inject('/tasks?queue=idle')).json<{ jobs: JobBody[] }>();
+    assert.deepEqual(
+      listed.jobs.map((job) => [job.id, job.state]),
+      [[waiting, 'waiting']],
+    );
+    const other = (await app.fastify.inject('/tasks?queue=idle&state=delayed')).json<{ jobs: JobBody[] }>();
+    assert.deepEqual(
+      other.jobs.map((job) => job.id),
+      [delayed],
+    );
+    const doc = (await app.fastify.inject('/docs/json')).json<{
+      paths: Record<string, { get?: { parameters?: Array<{ name: string; schema: { default?: unknown } }> } }>;
+    }>();
+    const state = doc.paths['/tasks']?.get?.parameters?.find((parameter) => parameter.name === 'state');
+    assert.equal(state?.schema.default, 'waiting');
+  });
+
   it('shows queues with counts and pauses and resumes them (admin)', async () => {
     const queues = (await app.fastify.inject('/queues')).json<{
       queues: Array<{ name: string; counts: Record<string, number>; paused: boolean }>;

@@ -6,13 +6,11 @@ import type { RouteContext } from '../app.js';
 import { openSse } from '../http/sse.js';
 import type { JobEventHub } from '../jobs/event-hub.js';
 import { FINAL_STATES, toJobJson } from '../jobs/job-json.js';
-import type { KnownQueues } from '../jobs/queues-registry.js';
 import type { JobStatusCache } from '../jobs/status-cache.js';
 
 export interface TaskRouteOptions extends RouteContext {
   hub: JobEventHub;
   statusCache: JobStatusCache;
-  queues: KnownQueues;
 }
 
 const duration = z.union([z.coerce.number().min(0), z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/)]);
@@ -61,14 +59,13 @@ function toJobOptions(query: JobOptionsQuery, idempotencyKey: string | undefined
 
 /** Tasks: enqueue, read (cache-first), list, cancel, retry, and live events over SSE. */
 export async function taskRoutes(app: FastifyInstance, options: TaskRouteOptions): Promise<void> {
-  const { backplane, admin, hub, statusCache, queues } = options;
+  const { backplane, admin, hub, statusCache } = options;
   const jobs = backplane.jobs;
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
   const enqueue = async (name: string, data: unknown, jobOptions: JobOptions) => {
     const id = await jobs.enqueue(name, data, jobOptions);
     const job = await statusCache.refresh(id);
-    if (job) queues.add(job.queue);
     if (job) void hub.watchQueue(job.queue);
     return { id, state: job?.state ?? 'waiting' };
   };
@@ -131,11 +128,15 @@ export async function taskRoutes(app: FastifyInstance, options: TaskRouteOptions
     '/tasks',
     {
       schema: {
-        summary: 'List jobs by queue, state and name, newest first, with cursor pagination',
+        summary: 'List jobs of one queue in one state (default: waiting), with cursor pagination',
+        description:
+          'One state at a time: each state is its own index the store pages through cheaply, so there is no all-states listing. ' +
+          'Without `state` the waiting jobs are listed, without `queue` those of `default`; `name` keeps one task. ' +
+          'Order is that of the index, earliest first: waiting in run order, delayed by due time, active by lease deadline, finished jobs by removal time.',
         querystring: z
           .object({
-            queue: z.string().min(1).max(100).optional(),
-            state: z.enum(STATES).optional(),
+            queue: z.string().min(1).max(100).default('default'),
+            state: z.enum(STATES).default('waiting'),
             name: z.string().min(1).max(200).optional(),
             limit: z.coerce.number().int().min(1).max(500).optional(),
             cursor: z.string().max(200).optional(),
@@ -146,8 +147,8 @@ export async function taskRoutes(app: FastifyInstance, options: TaskRouteOptions
     async (request) => {
       const { queue, state, name, limit, cursor } = request.query;
       const page = await jobs.listJobs({
-        ...(queue !== undefined ? { queue } : {}),
-        ...(state !== undefined ? { state } : {}),
+        queue,
+        state,
         ...(name !== undefined ? { name } : {}),
         ...(limit !== undefined ? { limit } : {}),
         ...(cursor !== undefined ? { cursor } : {}),
@@ -199,7 +200,6 @@ export async function taskRoutes(app: FastifyInstance, options: TaskRouteOptions
       const id = request.params.id;
       const first = await jobs.getJob(id);
       if (!first) throw new BackplaneError('E_JOB_NOT_FOUND', `no job ${id}`);
-      queues.add(first.queue);
       const sse = openSse(request, reply);
       if (sse.lastEventId) {
         // A reconnect: replay what the client missed from the stream, then follow it to the end.
