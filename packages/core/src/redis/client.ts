@@ -67,6 +67,7 @@ function resolveBudgets(budgets: RedisClientBudgets): {
  */
 const CLUSTER_RETRY_DELAY_MS = 50;
 const CLUSTER_MAX_REDIRECTIONS = 6;
+const CLUSTER_SLOTS_REFRESH_MS = 5_000;
 
 /**
  * A Cluster client with the same budgets. The command timeout and connect timeout apply on every node
@@ -97,6 +98,9 @@ function createClusterClient(target: RedisTarget, name: string, budgets: RedisCl
     retryDelayOnTryAgain: CLUSTER_RETRY_DELAY_MS,
     maxRedirections: CLUSTER_MAX_REDIRECTIONS,
     slotsRefreshTimeout: connectTimeoutMs,
+    // ioredis drops a node from its pool when its connection ends and, without this, only a MOVED reply
+    // brings it back: a master that restarted would stay out of scans and probes.
+    slotsRefreshInterval: CLUSTER_SLOTS_REFRESH_MS,
     redisOptions,
   };
   return new Cluster(

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { RedisUnavailableError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { createRedactor, redactError, type Redactor } from '../util/redact.js';
@@ -138,12 +138,13 @@ export class RedisConnection extends EventEmitter<ConnectionEvents> {
   }
 
   /**
-   * Measures one PING round trip in milliseconds. On a cluster every master is pinged and the slowest
-   * answer counts; one master that fails rejects, since its slots are unreachable.
+   * Measures one PING round trip in milliseconds. On a cluster every master is asked CLUSTER INFO instead
+   * and the slowest answer counts; it rejects when one master fails or does not report `cluster_state:ok`
+   * (it answers CLUSTERDOWN to every command then, PING aside).
    */
   async ping(): Promise<number> {
     const started = performance.now();
-    if (isCluster(this.redis)) await Promise.all(keyspaceNodes(this.redis).map((node) => node.ping()));
+    if (isCluster(this.redis)) await Promise.all(this.clusterMasters(this.redis).map(checkClusterState));
     else await this.redis.ping();
     return performance.now() - started;
   }
@@ -199,6 +200,16 @@ export class RedisConnection extends EventEmitter<ConnectionEvents> {
     client.on('reconnecting', () => this.setState('down'));
   }
 
+  /** Every master, or an error while one lacks a connection; then the slot table is refreshed at once. */
+  private clusterMasters(cluster: Cluster): Redis[] {
+    try {
+      return keyspaceNodes(cluster);
+    } catch (error) {
+      cluster.refreshSlotsCache();
+      throw error;
+    }
+  }
+
   /** Runs one probe, or joins the one in flight, so callers can await an up-to-date state. */
   private probe(): Promise<void> {
     if (this.closed) return Promise.resolve();
@@ -240,6 +251,13 @@ export class RedisConnection extends EventEmitter<ConnectionEvents> {
     const level = next === 'up' ? 'info' : 'warn';
     this.logger[level]({ availability: next, previous }, `redis ${this.name} is ${next}`);
     this.emit('availability', next, previous);
+  }
+}
+
+async function checkClusterState(node: Redis): Promise<void> {
+  const info = (await node.call('CLUSTER', 'INFO')) as string;
+  if (!info.includes('cluster_state:ok')) {
+    throw new Error(`cluster master ${node.options.host ?? ''}:${node.options.port ?? ''} is not in cluster_state:ok`);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { keyspaceNodes } from './keyspace.js';
 
 /** The figures of `INFO` that status pages and health checks show. */
 export interface RedisInfo {
@@ -74,8 +75,7 @@ export async function readRedisInfo(client: Redis): Promise<RedisInfo> {
 
 /** INFO of every master of a cluster, summed (see `RedisInfo.nodes`); rejects if one master fails. */
 export async function readClusterInfo(cluster: Cluster): Promise<RedisInfo> {
-  const masters = cluster.nodes('master');
-  if (masters.length === 0) throw new Error('the cluster client knows no master node yet');
+  const masters = keyspaceNodes(cluster);
   const nodes = await Promise.all(
     masters.map(async (node) => ({
       ...(await readRedisInfo(node)),

@@ -5,14 +5,27 @@ export function isCluster(client: RedisClient): client is Cluster {
   return client instanceof Cluster;
 }
 
+const SLOTS = 16_384;
+
 /**
- * The servers that together hold the keyspace: every master of a cluster, or the one server. Throws when
- * a cluster client knows no master yet (not connected), so a scan never passes for empty.
+ * The servers that together hold the keyspace: every master of a cluster, or the one server. On a
+ * cluster it throws unless every slot has a master with a connection in ioredis' pool: the pool drops a
+ * node whose connection ended, and a scan that silently skipped it would leave its keys behind.
  */
 export function keyspaceNodes(client: RedisClient): Redis[] {
   if (!isCluster(client)) return [client];
   const masters = client.nodes('master');
-  if (masters.length === 0) throw new Error('the cluster client knows no master node yet');
+  const connected = new Set(masters.map((node) => `${node.options.host ?? ''}:${node.options.port ?? ''}`));
+  let covered = 0;
+  const unreachable = new Set<string>();
+  for (let slot = 0; slot < SLOTS; slot += 1) {
+    const owner = client.slots[slot]?.[0];
+    if (owner === undefined) continue;
+    covered += 1;
+    if (!connected.has(owner)) unreachable.add(owner);
+  }
+  if (covered < SLOTS) throw new Error(`${SLOTS - covered} of ${SLOTS} cluster slots have no known master`);
+  if (unreachable.size > 0) throw new Error(`${unreachable.size} cluster master(s) have no connection`);
   return masters;
 }
 
