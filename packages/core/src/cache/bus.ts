@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import type { RedisClient } from '../redis/client.js';
 import type { RedisConnection } from '../redis/connection.js';
 
 /** What one process tells the others to drop from their L1. */
@@ -23,12 +23,14 @@ export interface BusHandlers {
 /**
  * Pub/sub between processes sharing one Redis, for L1 coherence. Publishing rides the shared client
  * (auto-pipelined, fail-open: a lost message only leaves another L1 stale until its entry expires);
- * the subscriber is a dedicated client without command timeout, as a subscription must be.
+ * the subscriber is a dedicated client without command timeout, as a subscription must be. On a Redis
+ * Cluster both are cluster clients: PUBLISH reaches every node's subscribers over the cluster bus, and
+ * the subscriber listens on one node of ioredis' choosing.
  */
 export class InvalidationBus {
   readonly id = randomUUID();
-  private readonly publisher: Redis;
-  private readonly subscriber: Redis;
+  private readonly publisher: RedisClient;
+  private readonly subscriber: RedisClient;
   private readonly channel: string;
   private readonly logger: Logger;
   private wasReady = false;
@@ -37,7 +39,7 @@ export class InvalidationBus {
   private closed = false;
 
   constructor(connection: RedisConnection, channel: string, handlers: BusHandlers, logger: Logger) {
-    this.publisher = connection.client;
+    this.publisher = connection.redis;
     this.channel = channel;
     this.logger = logger;
     this.subscriber = connection.createClient('cache-bus', { commandTimeoutMs: undefined });

@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
 import { BackplaneError } from '../errors.js';
+import type { RedisClient } from '../redis/client.js';
 import type { RedisConnection } from '../redis/connection.js';
+import { scanKeys, unlinkKeys } from '../redis/keyspace.js';
 import { cacheKeys, type CacheKeys } from './keys.js';
 import type { CacheStore } from './store.js';
 
 export interface RedisCacheStoreOptions {
   /** Prefix of every key, shared with the rest of backplane. @default 'bp' */
   keyPrefix?: string;
-  /** Keys per SCAN step and per UNLINK batch when deleting by prefix. @default 500 */
+  /** Keys per SCAN step (on each master of a cluster) and per UNLINK batch when deleting by prefix. @default 500 */
   scanCount?: number;
 }
 
@@ -23,19 +24,21 @@ interface LeaseCommands {
 /**
  * The shared L2 on Redis. Reads of many keys are separate GETs that the client auto-pipelines into one
  * round trip, which (unlike MGET) stays valid when keys fall in different Cluster slots. Every failure
- * rejects with a redacted `E_REDIS_UNAVAILABLE`; the cache above decides to fail open.
+ * rejects with a redacted `E_REDIS_UNAVAILABLE`; the cache above decides to fail open. Every command
+ * names one key, so the store works unchanged on a Redis Cluster; only the prefix scan has to visit each
+ * master (see `deleteByPrefix`).
  */
 export class RedisCacheStore implements CacheStore {
   readonly kind = 'redis' as const;
   private readonly connection: RedisConnection;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly keys: CacheKeys;
   private readonly scanCount: number;
   private closed = false;
 
   constructor(connection: RedisConnection, options: RedisCacheStoreOptions = {}) {
     this.connection = connection;
-    this.redis = connection.client;
+    this.redis = connection.redis;
     this.keys = cacheKeys(options.keyPrefix ?? 'bp');
     this.scanCount = options.scanCount ?? 500;
     // The connection's client is shared by every component; define the script once on it.
@@ -88,17 +91,17 @@ export class RedisCacheStore implements CacheStore {
     });
   }
 
-  /** SCAN + UNLINK in batches, never KEYS: a large keyspace does not block the server. */
+  /**
+   * SCAN + UNLINK in batches, never KEYS: a large keyspace does not block the server. On a cluster the
+   * scan runs on every master and each key is unlinked on its own (auto-pipelined), so no command spans
+   * slots. It costs a walk of the whole keyspace of every master, whatever the prefix matches.
+   */
   deleteByPrefix(prefix: string): Promise<number> {
     return this.run(async () => {
-      let cursor = '0';
       let removed = 0;
-      const pattern = this.keys.match(prefix);
-      do {
-        const [next, found] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', this.scanCount);
-        cursor = next;
-        if (found.length > 0) removed += await this.redis.unlink(...found);
-      } while (cursor !== '0');
+      for await (const found of scanKeys(this.redis, this.keys.match(prefix), this.scanCount)) {
+        removed += await unlinkKeys(this.redis, found);
+      }
       return removed;
     });
   }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 
 /**
  * The sessions' Lua scripts, read from packages/core/lua/sessions/ (the same relative path from src/ under
@@ -28,7 +28,7 @@ const sources = Object.fromEntries(
   ]),
 ) as Record<ScriptName, string>;
 
-export function sessionScripts(redis: Redis): SessionScripts {
+export function sessionScripts(redis: RedisClient): SessionScripts {
   const scripts = {} as SessionScripts;
   for (const [name, file] of Object.entries(SCRIPTS) as Array<[ScriptName, string]>) {
     const command = `bpSession_${name}`;

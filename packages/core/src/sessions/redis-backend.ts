@@ -1,7 +1,8 @@
-import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { BackplaneError } from '../errors.js';
+import type { RedisClient } from '../redis/client.js';
 import type { RedisConnection } from '../redis/connection.js';
+import { scanKeys, unlinkKeys } from '../redis/keyspace.js';
 import type { SessionData } from './types.js';
 import type {
   PatchOutcome,
@@ -23,12 +24,13 @@ const ABSOLUTE_CACHE_ENTRIES = 50_000;
 /**
  * Sessions on Redis: one hash per session (a field per top-level data key plus `_v`, `_c`, `_a`, `_u`,
  * `_b` metadata) whose key expiry is the idle deadline capped by the absolute one, so Redis itself ends
- * sessions. Every command touches one key, or two keys of one slot (regenerate): Cluster-safe.
+ * sessions. Every command touches one key, or two keys of one slot (regenerate): Cluster-safe. The
+ * scans of `all`, `count` and `clear` visit every master of a cluster.
  */
 export class RedisSessionBackend implements SessionBackend {
   readonly kind = 'redis' as const;
   private readonly connection: RedisConnection;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly keys: SessionKeys;
   private readonly scripts: SessionScripts;
   private readonly limits: SessionLimits;
@@ -38,7 +40,7 @@ export class RedisSessionBackend implements SessionBackend {
 
   constructor(connection: RedisConnection, keyPrefix: string, limits: SessionLimits) {
     this.connection = connection;
-    this.redis = connection.client;
+    this.redis = connection.redis;
     this.keys = sessionKeys(keyPrefix);
     this.scripts = sessionScripts(this.redis);
     this.limits = limits;
@@ -228,9 +230,8 @@ export class RedisSessionBackend implements SessionBackend {
       this.absolutes.clear();
       for (const pattern of [this.keys.sessionPattern, this.keys.indexPattern]) {
         for await (const keys of this.scan(pattern)) {
-          // One key per UNLINK: keys of different slots never share a command.
-          const counts = await Promise.all(keys.map((key) => this.redis.unlink(key)));
-          if (pattern === this.keys.sessionPattern) removed += counts.reduce((sum, n) => sum + n, 0);
+          const count = await unlinkKeys(this.redis, keys);
+          if (pattern === this.keys.sessionPattern) removed += count;
         }
       }
       return removed;
@@ -251,13 +252,8 @@ export class RedisSessionBackend implements SessionBackend {
     await this.scripts.index([this.keys.userIndex(userId)], [add, this.limits.absoluteMs, ...remove]);
   }
 
-  private async *scan(pattern: string): AsyncGenerator<string[]> {
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT);
-      cursor = next;
-      if (keys.length > 0) yield keys;
-    } while (cursor !== '0');
+  private scan(pattern: string): AsyncGenerator<string[]> {
+    return scanKeys(this.redis, pattern, SCAN_COUNT);
   }
 
   private async run<T>(operation: () => Promise<T>): Promise<T> {

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import type { Cluster } from 'ioredis';
+import { RedisConnection } from '../redis/connection.js';
+import { redisClusterSkipReason, startRedisCluster, type RedisClusterHandle } from '../testing/redis-cluster.js';
+import { runCacheStoreSuite } from '../testing/cache-store-suite.js';
+import type { Cache } from './cache.js';
+import { cacheReady, createCache } from './create-cache.js';
+import { escapeGlob } from './keys.js';
+import { RedisCacheStore } from './redis-store.js';
+
+/**
+ * The cache on a real Redis Cluster of three masters. A master refuses keys of slots it does not serve
+ * and any multi-key command across slots (CROSSSLOT), and each master's SCAN sees only its own keys: so
+ * the invalidation tests below check that keys sit on every master before, and on none after.
+ */
+const skip = redisClusterSkipReason();
+let cluster: RedisClusterHandle | undefined;
+const connections: RedisConnection[] = [];
+
+async function connect(): Promise<RedisConnection> {
+  cluster ??= await startRedisCluster();
+  const connection = new RedisConnection({ name: 'cache', url: cluster.url });
+  connections.push(connection);
+  await connection.connect();
+  await connection.waitUntilUp();
+  return connection;
+}
+
+/** How many keys matching `pattern` each master holds, read by each master's own SCAN. */
+async function keysPerMaster(connection: RedisConnection, pattern: string): Promise<number[]> {
+  const masters = (connection.redis as Cluster).nodes('master');
+  return Promise.all(
+    masters.map(async (node) => {
+      let cursor = '0';
+      let count = 0;
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        count += keys.length;
+      } while (cursor !== '0');
+      return count;
+    }),
+  );
+}
+
+function onEveryMaster(counts: number[], what: string): void {
+  assert.equal(counts.length, 3, 'the cluster has three masters');
+  assert.ok(
+    counts.every((count) => count > 0),
+    `${what} sit on every master (${counts.join(', ')})`,
+  );
+}
+
+const entries = (keyPrefix: string, prefix = ''): string => `${escapeGlob(`${keyPrefix}:cache:${prefix}`)}*`;
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.fail(`not within 5 s: ${what}`);
+}
+
+runCacheStoreSuite('redis cluster (3 masters)', {
+  skip,
+  create: async () => {
+    const connection = connections[0] ?? (await connect());
+    return new RedisCacheStore(connection, { keyPrefix: `t-${randomUUID()}`, scanCount: 100 });
+  },
+});
+
+describe('cache on a 3-master Redis Cluster', { skip: skip ?? false }, () => {
+  const caches: Cache[] = [];
+  const cacheOn = (connection: RedisConnection, keyPrefix: string): Cache => {
+    const cache = createCache({ connection, keyPrefix, ttl: '1h' });
+    caches.push(cache);
+    return cache;
+  };
+
+  after(async () => {
+    await Promise.allSettled(caches.map((cache) => cache.close()));
+  });
+
+  it('reports the connection as a cluster, with INFO per master', async () => {
+    const connection = await connect();
+    assert.equal(connection.cluster, true);
+    assert.equal(connection.status().availability, 'up');
+    assert.match(connection.status().target, /^redis\+cluster:\/\/127\.0\.0\.1:\d+,/);
+    const info = await connection.info();
+    assert.equal(info.mode, 'cluster');
+    assert.equal(info.nodes?.length, 3);
+    assert.ok(info.nodes?.every((node) => node.mode === 'cluster'));
+  });
+
+  it('invalidates a prefix on every master, and only under that prefix', async () => {
+    const connection = await connect();
+    const keyPrefix = `t-${randomUUID()}`;
+    const cache = cacheOn(connection, keyPrefix);
+    await Promise.all(Array.from({ length: 300 }, (_, i) => cache.set(`report:${i}`, { i })));
+    await Promise.all(Array.from({ length: 60 }, (_, i) => cache.set(`other:${i}`, i)));
+    onEveryMaster(await keysPerMaster(connection, entries(keyPrefix, 'report:')), 'the report entries');
+
+    await cache.invalidatePrefix('report:');
+
+    assert.deepEqual(await keysPerMaster(connection, entries(keyPrefix, 'report:')), [0, 0, 0]);
+    assert.equal(await cache.get('report:7'), undefined);
+    onEveryMaster(await keysPerMaster(connection, entries(keyPrefix, 'other:')), 'the other entries');
+    assert.equal(await cache.get('other:7'), 7);
+  });
+
+  it('clears one namespace on every master, then the whole cache', async () => {
+    const connection = await connect();
+    const keyPrefix = `t-${randomUUID()}`;
+    const cache = cacheOn(connection, keyPrefix);
+    const sessions = cache.namespace('chat:sessions');
+    const messages = cache.namespace('chat:messages');
+    await Promise.all(Array.from({ length: 200 }, (_, i) => sessions.set(`user-${i}`, { i })));
+    await Promise.all(Array.from({ length: 200 }, (_, i) => messages.set(`m-${i}`, `text ${i}`)));
+    onEveryMaster(await keysPerMaster(connection, entries(keyPrefix, 'chat:sessions:')), 'the session entries');
+
+    await sessions.clear();
+
+    assert.deepEqual(await keysPerMaster(connection, entries(keyPrefix, 'chat:sessions:')), [0, 0, 0]);
+    onEveryMaster(await keysPerMaster(connection, entries(keyPrefix, 'chat:messages:')), 'the message entries');
+    assert.equal(await messages.get('m-3'), 'text 3');
+
+    await cache.clear();
+    assert.deepEqual(await keysPerMaster(connection, entries(keyPrefix)), [0, 0, 0]);
+    assert.equal(await messages.get('m-3'), undefined);
+  });
+
+  it('invalidates by tag entries that sit on every master', async () => {
+    const connection = await connect();
+    const keyPrefix = `t-${randomUUID()}`;
+    const cache = cacheOn(connection, keyPrefix);
+    await Promise.all(Array.from({ length: 150 }, (_, i) => cache.set(`job:${i}`, i, { tags: ['jobs', `job-${i}`] })));
+    await Promise.all(Array.from({ length: 30 }, (_, i) => cache.set(`user:${i}`, i, { tags: ['users'] })));
+    onEveryMaster(await keysPerMaster(connection, entries(keyPrefix, 'job:')), 'the tagged entries');
+
+    await cache.invalidateTags(['jobs']);
+
+    assert.deepEqual(await keysPerMaster(connection, entries(keyPrefix, 'job:')), [0, 0, 0]);
+    assert.equal(await cache.get('user:4'), 4, 'entries of another tag stay');
+    await cache.invalidateTags(['users', 'job-3']);
+    assert.deepEqual(await keysPerMaster(connection, entries(keyPrefix)), [0, 0, 0]);
+  });
+
+  it('keeps the L1 of two caches on separate cluster connections coherent over the bus', async () => {
+    const keyPrefix = `t-${randomUUID()}`;
+    const a = cacheOn(await connect(), keyPrefix);
+    const b = cacheOn(await connect(), keyPrefix);
+    await Promise.all([cacheReady(a), cacheReady(b)]);
+
+    await a.set('greeting', 'v1');
+    assert.equal(await b.get('greeting'), 'v1', 'b now holds v1 in its L1');
+    await a.set('greeting', 'v2');
+    await until(async () => (await b.get('greeting')) === 'v2', 'the overwrite reached b');
+
+    await a.set('report:1', 'r1', { tags: ['reports'] });
+    await a.set('report:2', 'r2');
+    assert.equal(await b.get('report:1'), 'r1');
+    assert.equal(await b.get('report:2'), 'r2');
+    // Without the bus, b would keep answering these from its L1 after the L2 copies are gone.
+    await a.invalidateTags(['reports']);
+    await until(async () => (await b.get('report:1')) === undefined, 'the tag invalidation reached b');
+    await a.invalidatePrefix('report:');
+    await until(async () => (await b.get('report:2')) === undefined, 'the prefix invalidation reached b');
+
+    await b.set('other', 'x');
+    assert.equal(await a.get('other'), 'x');
+    await b.clear();
+    await until(async () => (await a.get('other')) === undefined, 'the clear reached a');
+  });
+});
+
+// The cluster and connections are shared by the suites above; node:test runs a file's top-level after() last.
+after(async () => {
+  await Promise.allSettled(connections.map((connection) => connection.close()));
+  await cluster?.stop();
+});
