@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { Cluster } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../redis/client.js';
+import { isCluster } from '../redis/keyspace.js';
 import type { RedisConnection } from '../redis/connection.js';
+
+/** Long enough for ioredis to subscribe again on another cluster node after the first one went. */
+const CLUSTER_RESUBSCRIBE_MS = 1_000;
 
 /** What one process tells the others to drop from their L1. */
 export type BusMessage = { keys: string[] } | { prefix: string } | { tags: string[] };
@@ -37,6 +42,7 @@ export class InvalidationBus {
   private subscribed = false;
   private lostSinceReady = false;
   private closed = false;
+  private gapTimer: NodeJS.Timeout | undefined;
 
   constructor(connection: RedisConnection, channel: string, handlers: BusHandlers, logger: Logger) {
     this.publisher = connection.redis;
@@ -68,6 +74,28 @@ export class InvalidationBus {
         handlers.onReconnect();
       }
     });
+    if (isCluster(this.subscriber)) this.watchClusterSubscriber(this.subscriber, handlers);
+  }
+
+  /**
+   * ioredis keeps a cluster subscription on one node and, when that node goes, moves it to another by
+   * itself: no close or ready, yet what was published in between is lost. The sign is a node leaving
+   * the client's pool (which only happens to nodes it has a connection to, hence one to every master):
+   * the L1 is suspect now, and once more after the subscription has moved.
+   */
+  private watchClusterSubscriber(cluster: Cluster, handlers: BusHandlers): void {
+    cluster.on('ready', () => {
+      for (const node of cluster.nodes('master')) node.ping().catch(() => undefined);
+    });
+    cluster.on('-node', () => {
+      if (!this.wasReady || this.closed) return;
+      handlers.onReconnect();
+      clearTimeout(this.gapTimer);
+      this.gapTimer = setTimeout(() => {
+        if (!this.closed) handlers.onReconnect();
+      }, CLUSTER_RESUBSCRIBE_MS);
+      this.gapTimer.unref();
+    });
   }
 
   /** Resolves once subscribed (or after `timeoutMs`), so a test or a process start can wait for it. */
@@ -92,6 +120,7 @@ export class InvalidationBus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.gapTimer);
     this.subscriber.disconnect();
   }
 

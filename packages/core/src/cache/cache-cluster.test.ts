@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
-import type { Cluster } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import { RedisConnection } from '../redis/connection.js';
 import { redisClusterSkipReason, startRedisCluster, type RedisClusterHandle } from '../testing/redis-cluster.js';
 import { runCacheStoreSuite } from '../testing/cache-store-suite.js';
@@ -173,6 +173,47 @@ describe('cache on a 3-master Redis Cluster', { skip: skip ?? false }, () => {
     assert.equal(await a.get('other'), 'x');
     await b.clear();
     await until(async () => (await a.get('other')) === undefined, 'the clear reached a');
+  });
+});
+
+describe('cache bus on a Redis Cluster whose subscriber node dies', { skip: skip ?? false }, () => {
+  it('flushes the L1 as suspect once ioredis moved the subscription to another node', async () => {
+    const own = await startRedisCluster();
+    const connection = new RedisConnection({ name: 'cache', url: own.url });
+    const cache = createCache({ connection, keyPrefix: `t-${randomUUID()}`, ttl: '1h' });
+    const admins = own.nodes.map((node) => new Redis({ host: node.host, port: node.port, lazyConnect: true }));
+    for (const admin of admins) admin.on('error', () => undefined);
+    try {
+      await connection.connect();
+      await connection.waitUntilUp();
+      await cacheReady(cache);
+      await cache.set('a', 1);
+      await cache.set('b', 2);
+      assert.equal(cache.stats().l1.entries, 2);
+      const subscribers = await Promise.all(
+        admins.map(async (admin) => ((await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string).trim() !== ''),
+      );
+      const victim = own.nodes[subscribers.indexOf(true)];
+      assert.ok(victim, 'one node holds the bus subscription');
+      // The bus opens a connection to every master once ready; wait for it, so the node's death is seen.
+      await until(async () => {
+        const names = await Promise.all(
+          admins.map(
+            async (admin) => ((await admin.call('CLIENT', 'LIST')) as string).match(/cache-bus/g)?.length ?? 0,
+          ),
+        );
+        return names.every((count) => count > 0);
+      }, 'the bus reached every master');
+
+      await victim.kill();
+
+      await until(async () => cache.stats().l1.entries === 0, 'the L1 was flushed');
+    } finally {
+      for (const admin of admins) admin.disconnect();
+      await cache.close();
+      await connection.close();
+      await own.stop();
+    }
   });
 });
 
