@@ -3,17 +3,18 @@ import type { JobState } from './types.js';
 
 interface PendingAck {
   item: FinishItem;
-  wantsNext: boolean;
+  /** Jobs to claim with this ack: one for the slot it frees, more to refill the worker's buffer. */
+  want: number;
   resolve: (reply: AckReply) => void;
 }
 
 export interface AckReply {
   /** The state recorded; undefined when the lease was lost or the outcome could not be written. */
   state: JobState | undefined;
-  /** The job claimed for the slot this ack freed, if any. */
-  next: ClaimedJob | undefined;
+  /** Jobs claimed for this ack (at most its `want`), in queue order. */
+  next: ClaimedJob[];
   /**
-   * Set when this ack asked for a next job and the queue had none: when claiming is worth trying again
+   * Set when this ack asked for jobs and the queue had fewer: when claiming is worth trying again
    * (ms timestamp; -1 = when woken). The worker then waits on the wake-up marker without a claim.
    */
   drainedUntil?: number;
@@ -23,9 +24,11 @@ const MAX_BATCH = 200;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /**
- * Gathers the outcomes a worker records in one turn of the event loop into one script call per queue,
- * which also claims a next job for every slot that asked for one. Under load, 50 no-op jobs finishing
- * together cost one round trip and one script run instead of fifty.
+ * Gathers the outcomes a worker records into one script call per queue, which also claims the jobs
+ * those acks ask for. Under load, 50 no-op jobs finishing together cost one round trip and one script
+ * run instead of fifty. A batch goes out at the end of the event-loop turn, or at once when it reaches
+ * `flushAt`: then Redis records it while this process goes on running jobs, instead of the two sides
+ * taking turns.
  */
 export class AckBatcher {
   private readonly pending = new Map<string, PendingAck[]>();
@@ -33,16 +36,22 @@ export class AckBatcher {
 
   constructor(
     private readonly store: JobStore,
-    /** Built at flush time, so a worker that started closing claims nothing more. */
+    /** Built at send time, so a worker that started closing claims nothing more. */
     private readonly claimRequest: (count: number) => ClaimRequest,
     private readonly onError: (error: unknown, message: string) => void,
+    private readonly flushAt: number = MAX_BATCH,
   ) {}
 
-  finish(queue: string, item: FinishItem, wantsNext: boolean): Promise<AckReply> {
+  finish(queue: string, item: FinishItem, want: number): Promise<AckReply> {
     return new Promise((resolve) => {
       let list = this.pending.get(queue);
       if (!list) this.pending.set(queue, (list = []));
-      list.push({ item, wantsNext, resolve });
+      list.push({ item, want, resolve });
+      if (list.length >= this.flushAt) {
+        this.pending.delete(queue);
+        void this.send(queue, list);
+        return;
+      }
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -60,27 +69,28 @@ export class AckBatcher {
   }
 
   private async send(queue: string, batch: PendingAck[]): Promise<void> {
-    const wanting = batch.filter((ack) => ack.wantsNext).length;
+    let wanted = 0;
+    for (const ack of batch) wanted += ack.want;
     // Redis may blip; a few tries keep the outcomes. If all fail, the leases expire and the jobs run
     // again: delivery is at least once.
     for (let attempt = 0; ; attempt++) {
       try {
-        const reply = await this.store.finish(
-          queue,
-          batch.map((ack) => ack.item),
-          this.claimRequest(wanting),
-        );
-        const next = [...reply.next.jobs];
+        const items = batch.map((ack) => ack.item);
+        const reply = await this.store.finish(queue, items, this.claimRequest(wanted));
+        const claimed = reply.next.jobs;
+        let taken = 0;
         batch.forEach((ack, index) => {
-          const job = ack.wantsNext ? next.shift() : undefined;
-          const drained = ack.wantsNext && !job;
-          ack.resolve({ state: reply.states[index], next: job, ...(drained && { drainedUntil: reply.next.nextAt }) });
+          const next = claimed.slice(taken, taken + ack.want);
+          taken += next.length;
+          const state = reply.states[index];
+          if (next.length < ack.want) ack.resolve({ state, next, drainedUntil: reply.next.nextAt });
+          else ack.resolve({ state, next });
         });
         return;
       } catch (error) {
         if (attempt >= 4) {
           this.onError(error, 'recording job outcomes failed; the leases will expire and the jobs run again');
-          for (const ack of batch) ack.resolve({ state: undefined, next: undefined });
+          for (const ack of batch) ack.resolve({ state: undefined, next: [] });
           return;
         }
         await sleep(100 * 2 ** attempt);

@@ -206,6 +206,7 @@ export async function waitOnHub<TResult>(
   id: string,
   timeoutMs: number,
   getJob: () => Promise<JobRecord | undefined>,
+  recentFinalEvent: () => Promise<JobEvent | undefined>,
 ): Promise<TResult> {
   let settle: ((event: JobEvent) => void) | undefined;
   const finished = new Promise<JobEvent>((resolve) => (settle = resolve));
@@ -215,7 +216,13 @@ export async function waitOnHub<TResult>(
   let timer: NodeJS.Timeout | undefined;
   try {
     const job = await getJob();
-    if (!job) throw jobNotFound(id);
+    if (!job) {
+      // A job kept for no time (retention 0) may have ended before this waiter listened: its final
+      // event, which carries the outcome, is still in the stream.
+      const ended = await recentFinalEvent();
+      if (!ended || ended.type === 'removed') throw jobNotFound(id);
+      return outcomeOf<TResult>(id, ended.type as JobState, ended.data, ended.data as JobErrorInfo | undefined);
+    }
     if (job.state === 'completed' || job.state === 'failed' || job.state === 'cancelled') {
       return outcomeOf<TResult>(id, job.state, job.result, job.error);
     }
@@ -237,6 +244,31 @@ export async function waitOnHub<TResult>(
 function outcomeOf<TResult>(id: string, state: JobState, result: unknown, error: JobErrorInfo | undefined): TResult {
   if (state === 'completed') return result as TResult;
   throw new JobFailedError(id, error ?? { message: state }, state === 'cancelled');
+}
+
+/**
+ * The final event of a job that ended within the last `lookbackMs` (event ids are millisecond times,
+ * on both backends), reading at most `maxEvents`; undefined when none is found.
+ */
+export async function findRecentFinalEvent(
+  store: JobStore,
+  queue: string,
+  id: string,
+  lookbackMs = 60_000,
+  maxEvents = 5000,
+): Promise<JobEvent | undefined> {
+  let afterId = `${Math.max(0, Date.now() - lookbackMs)}-0`;
+  for (let read = 0; read < maxEvents;) {
+    const batch = await store.readEvents(queue, afterId, BATCH, 0);
+    for (const raw of batch) {
+      const event = toEvent(queue, raw);
+      if (event.jobId === id && TERMINAL_EVENTS.has(event.type)) return event;
+      afterId = raw.id;
+    }
+    read += batch.length;
+    if (batch.length < BATCH) return undefined;
+  }
+  return undefined;
 }
 
 export function jobNotFound(id: string): BackplaneError {

@@ -3,7 +3,7 @@ import { BackplaneError, InvalidArgumentError, isBackplaneError } from '../error
 import { silentLogger, type Logger } from '../logger.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { toMilliseconds, type Duration } from '../util/duration.js';
-import { EventHub, readJobEvents, readQueueEvents, waitOnHub } from './events.js';
+import { EventHub, findRecentFinalEvent, readJobEvents, readQueueEvents, waitOnHub } from './events.js';
 import { MemoryJobStore } from './memory-store.js';
 import { createJobsMetrics, type JobsMetrics } from './metrics.js';
 import {
@@ -270,7 +270,13 @@ export class Jobs {
       });
       this.hubs.set(queue, hub);
     }
-    return waitOnHub<TResult>(hub, id, timeoutMs, () => this.getJob(id));
+    return waitOnHub<TResult>(
+      hub,
+      id,
+      timeoutMs,
+      () => this.getJob(id),
+      () => findRecentFinalEvent(this.store, queue, id),
+    );
   }
 
   /** Events of one job (resuming after `lastEventId`), ending after its final event. */

@@ -7,7 +7,7 @@ import { JobAbortedError, toJobError } from './errors.js';
 import type { JobsMetrics } from './metrics.js';
 import { backoffDelay, checkQueueName, DEFAULT_QUEUE, serialize } from './options.js';
 import { newLocalId, publicId } from './records.js';
-import type { ClaimedJob, ClaimRequest, JobStore, Outcome } from './store.js';
+import type { ClaimedJob, ClaimRequest, FinishItem, JobStore, Outcome } from './store.js';
 import type { TaskHandler, TaskRegistry } from './tasks.js';
 import type { WorkerInfo } from './types.js';
 
@@ -28,21 +28,36 @@ export interface WorkerOptions {
   rateLimit?: { max: number; duration: Duration };
   /** Grace `close()` gives running jobs before handing them back. @default 10000 */
   shutdownGrace?: Duration;
+  /**
+   * Jobs claimed ahead per queue, so a slot that frees starts the next job at once while Redis records
+   * the last outcome. 'auto' holds up to `concurrency` jobs while attempts average 10 ms or less (a
+   * prefetched job then waits a few ms at most) and none otherwise, so long jobs stay free for other
+   * workers. Prefetched jobs are active and leased like running ones. @default 'auto'
+   */
+  prefetch?: number | 'auto';
   /** @default a random id */
   id?: string;
 }
 
+type Settled = { ok: true; value: unknown } | { ok: false; error: unknown } | { forced: ForceReason };
+
 interface Running {
   queue: string;
   job: ClaimedJob;
-  controller: AbortController;
+  /** Made when the handler first reads `ctx.signal`: most jobs never do, and it costs per job. */
+  controller: AbortController | undefined;
+  /** Why the signal aborted (kept for a signal read after the fact). */
+  abortReason: JobAbortedError | undefined;
   cancelled: boolean;
   /** Ends the attempt without waiting for the handler (time limit, cancel grace, lost lease, shutdown). */
-  force: (reason: ForceReason) => void;
-  forced: Promise<ForceReason>;
+  settle: ((settled: Settled) => void) | undefined;
+  forcedBefore: ForceReason | undefined;
 }
 
 type ForceReason = 'timeout' | 'cancelled' | 'lost' | 'release';
+
+/** Attempts at or under this average keep a prefetch buffer in 'auto' mode. */
+const AUTO_PREFETCH_MAX_MS = 10;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 const CANCELLED_ERROR = JSON.stringify({ message: 'cancelled', code: 'E_JOB_CANCELLED' });
@@ -61,7 +76,18 @@ export class Worker {
   private readonly idleWaitMs: number;
   private readonly shutdownGraceMs: number;
   private readonly rateLimit: ClaimRequest['rateLimit'];
+  private readonly prefetch: number | 'auto';
   private readonly running = new Map<string, Running>();
+  /** Slot loops alive (a slot waiting for its ack's next job counts: it will run that job). */
+  private busySlots = 0;
+  /** Outcomes sent and not yet answered; shutdown waits for them. */
+  private unacked = 0;
+  /** Claimed jobs waiting for a slot, per queue (see `prefetch`). */
+  private readonly buffered = new Map<string, ClaimedJob[]>();
+  /** Buffer refills asked for and not yet answered, per queue. */
+  private readonly refilling = new Map<string, number>();
+  /** Moving average of attempt durations (ms), for 'auto' prefetch. */
+  private averageMs: number | undefined;
   private readonly slotWaiters: Array<() => void> = [];
   /**
    * Per queue whose fetch loop waits for a free slot: a finish found the queue empty (value: when to
@@ -105,11 +131,17 @@ export class Worker {
         throw new InvalidArgumentError('rateLimit.max', 'must be an integer of 1 or more', max);
       this.rateLimit = { max, windowMs: Math.max(1, toMilliseconds(options.rateLimit.duration, 'rateLimit.duration')) };
     }
+    const prefetch = options.prefetch ?? 'auto';
+    if (prefetch !== 'auto' && !(Number.isInteger(prefetch) && prefetch >= 0 && prefetch <= 10_000)) {
+      throw new InvalidArgumentError('prefetch', "must be 'auto' or an integer from 0 to 10000", prefetch);
+    }
+    this.prefetch = prefetch;
     this.id = options.id ?? `${hostname()}:${process.pid}:${newLocalId()}`;
     this.acks = new AckBatcher(
       store,
       (count) => this.claimRequest(this.stopFetching.signal.aborted ? 0 : count),
       (error, message) => this.warn(error, message),
+      Math.max(8, Math.ceil(this.concurrency / 2)),
     );
   }
 
@@ -118,9 +150,7 @@ export class Worker {
     if (this.started) return;
     this.started = true;
     this.startedAt = Date.now();
-    this.unsubscribe = await this.store.onCancel(this.queues, (queue, localId) =>
-      this.requestCancel(publicId(queue, localId)),
-    );
+    this.unsubscribe = await this.store.onCancel(this.queues, (queue, localId) => this.requestCancel(queue, localId));
     await this.register().catch((error: unknown) => this.warn(error, 'worker registration failed'));
     for (const queue of this.queues) await this.store.registerQueue(queue).catch(() => undefined);
     this.every(this.heartbeatMs, () => this.heartbeat());
@@ -145,15 +175,22 @@ export class Worker {
   private async shutdown(graceMs: number): Promise<void> {
     this.stopFetching.abort();
     for (const wake of this.slotWaiters.splice(0)) wake();
+    // Prefetched jobs have not started: they go back to waiting at once.
+    for (const [queue, jobs] of this.buffered) {
+      this.buffered.delete(queue);
+      for (const job of jobs) this.handBack(queue, job, { kind: 'release' });
+    }
     await Promise.allSettled(this.loops);
     const deadline = Date.now() + graceMs;
-    while (this.running.size > 0 && Date.now() < deadline) await sleep(Math.min(50, deadline - Date.now()));
+    while ((this.running.size > 0 || this.unacked > 0) && Date.now() < deadline) {
+      await sleep(Math.min(50, deadline - Date.now()));
+    }
     for (const entry of this.running.values()) {
-      entry.controller.abort(new JobAbortedError('E_JOB_SHUTDOWN', 'the worker is shutting down'));
-      entry.force('release');
+      this.abort(entry, new JobAbortedError('E_JOB_SHUTDOWN', 'the worker is shutting down'));
+      this.force(entry, 'release');
     }
     const handBack = Date.now() + 3000;
-    while (this.running.size > 0 && Date.now() < handBack) await sleep(20);
+    while ((this.running.size > 0 || this.unacked > 0) && Date.now() < handBack) await sleep(20);
     for (const timer of this.timers) clearInterval(timer);
     await this.unsubscribe?.().catch(() => undefined);
     await this.store.unregisterWorker(this.id).catch(() => undefined);
@@ -163,7 +200,7 @@ export class Worker {
     const signal = this.stopFetching.signal;
     let failures = 0;
     while (!signal.aborted) {
-      const free = this.concurrency - this.running.size;
+      const free = this.concurrency - this.busySlots;
       if (free <= 0) {
         this.awaitingSlot.add(queue);
         await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
@@ -203,46 +240,146 @@ export class Worker {
     return { workerId: this.id, count, leaseMs: this.leaseMs, rateLimit: this.rateLimit };
   }
 
+  /** Starts a slot loop for the job. */
   private launch(queue: string, job: ClaimedJob): void {
-    const entry = this.track(queue, job);
-    void this.execute(entry).catch((error: unknown) => this.warn(error, 'job execution failed'));
+    this.busySlots++;
+    void this.execute(queue, job)
+      .catch((error: unknown) => this.warn(error, 'job execution failed'))
+      .finally(() => {
+        this.busySlots--;
+        // A slot freed: prefetched jobs of any queue come first, then the fetch loops.
+        for (const [bufferedQueue, list] of this.buffered) {
+          const next = list.shift();
+          if (next && !this.stopFetching.signal.aborted) {
+            this.launch(bufferedQueue, next);
+            return;
+          }
+        }
+        this.slotWaiters.shift()?.();
+      });
   }
 
   private track(queue: string, job: ClaimedJob): Running {
-    let force: (reason: ForceReason) => void = () => undefined;
-    const forced = new Promise<ForceReason>((resolve) => (force = resolve));
-    const entry: Running = { queue, job, controller: new AbortController(), cancelled: false, force, forced };
+    const entry: Running = {
+      queue,
+      job,
+      controller: undefined,
+      abortReason: undefined,
+      cancelled: false,
+      settle: undefined,
+      forcedBefore: undefined,
+    };
     this.running.set(publicId(queue, job.localId), entry);
     return entry;
   }
 
-  /** Runs a job, records its outcome, and keeps the slot for the next job that reply carried. */
-  private async execute(first: Running): Promise<void> {
-    let entry: Running | undefined = first;
-    while (entry) {
-      const { queue, job }: Running = entry;
+  /**
+   * A slot: runs a job, sends its outcome, and goes on with a prefetched job at once if there is one
+   * (the outcome's reply then refills the buffer), else with the job that reply carries.
+   */
+  private async execute(queue: string, first: ClaimedJob): Promise<void> {
+    let job: ClaimedJob | undefined = first;
+    while (job) {
+      const entry = this.track(queue, job);
       const started = performance.now();
       // attempt() catches what handlers throw; this guards the slot against anything else (bad data).
       const outcome = await this.attempt(entry).catch((error: unknown): Outcome => ({
         kind: 'failed',
         error: JSON.stringify(toJobError(error)),
       }));
-      const reply = await this.acks.finish(
-        queue,
-        { localId: job.localId, token: job.token, outcome },
-        !this.stopFetching.signal.aborted,
-      );
+      const elapsedMs = performance.now() - started;
+      this.averageMs = this.averageMs === undefined ? elapsedMs : this.averageMs * 0.9 + elapsedMs * 0.1;
       this.running.delete(publicId(queue, job.localId));
-      this.metrics?.finished(queue, reply.state ?? 'lost', (performance.now() - started) / 1000);
-      entry = reply.next ? this.track(queue, reply.next) : undefined;
-      if (reply.drainedUntil !== undefined && this.awaitingSlot.has(queue)) this.drained.set(queue, reply.drainedUntil);
-      else if (reply.next) this.drained.delete(queue);
+      const item = { localId: job.localId, token: job.token, outcome };
+      const closing = this.stopFetching.signal.aborted;
+      const prefetched = closing ? undefined : this.buffered.get(queue)?.shift();
+      const own = closing || prefetched ? 0 : 1;
+      const next = this.send(queue, item, own, closing ? 0 : this.refillWanted(queue), elapsedMs);
+      if (prefetched) {
+        next.catch((error: unknown) => this.warn(error, 'recording a job outcome failed'));
+        job = prefetched;
+        continue;
+      }
+      job = await next;
     }
-    this.slotWaiters.shift()?.();
+  }
+
+  /**
+   * Records an outcome (batched) and claims `own` job for the calling slot (returned) plus `refill`
+   * jobs, which go to free slots or the buffer.
+   */
+  private async send(
+    queue: string,
+    item: FinishItem,
+    own: 0 | 1,
+    refill: number,
+    elapsedMs: number,
+  ): Promise<ClaimedJob | undefined> {
+    this.unacked++;
+    if (refill > 0) this.refilling.set(queue, (this.refilling.get(queue) ?? 0) + refill);
+    const reply = await this.acks.finish(queue, item, own + refill);
+    this.unacked--;
+    if (refill > 0) this.refilling.set(queue, (this.refilling.get(queue) ?? 0) - refill);
+    this.metrics?.finished(queue, reply.state ?? 'lost', elapsedMs / 1000);
+    if (reply.drainedUntil !== undefined && this.awaitingSlot.has(queue)) this.drained.set(queue, reply.drainedUntil);
+    else if (reply.next.length > 0) this.drained.delete(queue);
+    if (own === 0) {
+      this.deliver(queue, reply.next);
+      return undefined;
+    }
+    // Jobs prefetched before this reply are older than the slot's own: they run first, in order.
+    const older = this.buffered.get(queue);
+    if (older && older.length > 0) {
+      this.deliver(queue, reply.next);
+      return older.shift();
+    }
+    this.deliver(queue, reply.next.slice(1));
+    return reply.next[0];
+  }
+
+  /** Jobs to claim so the queue's buffer (with refills under way) reaches the prefetch target. */
+  private refillWanted(queue: string): number {
+    const target =
+      this.prefetch === 'auto'
+        ? this.averageMs !== undefined && this.averageMs <= AUTO_PREFETCH_MAX_MS
+          ? this.concurrency
+          : 0
+        : this.prefetch;
+    if (target === 0) return 0;
+    const held = (this.buffered.get(queue)?.length ?? 0) + (this.refilling.get(queue) ?? 0);
+    return Math.max(0, target - held);
+  }
+
+  /** Jobs claimed beyond a slot's own: a free slot runs them, else they wait in the buffer. */
+  private deliver(queue: string, jobs: readonly ClaimedJob[]): void {
+    for (const job of jobs) {
+      if (this.stopFetching.signal.aborted) this.handBack(queue, job, { kind: 'release' });
+      else if (this.busySlots < this.concurrency) this.launch(queue, job);
+      else {
+        let list = this.buffered.get(queue);
+        if (!list) this.buffered.set(queue, (list = []));
+        list.push(job);
+      }
+    }
+  }
+
+  /** Ends a job that never started (prefetched): handed back, or cancelled. */
+  private handBack(queue: string, job: ClaimedJob, outcome: Outcome): void {
+    void this.send(queue, { localId: job.localId, token: job.token, outcome }, 0, 0, 0);
+  }
+
+  private abort(entry: Running, reason: JobAbortedError): void {
+    entry.abortReason ??= reason;
+    entry.controller?.abort(reason);
+  }
+
+  private force(entry: Running, reason: ForceReason): void {
+    if (entry.settle) entry.settle({ forced: reason });
+    else entry.forcedBefore ??= reason;
   }
 
   private async attempt(entry: Running): Promise<Outcome> {
-    const { queue, job, controller } = entry;
+    const { queue, job } = entry;
     const id = publicId(queue, job.localId);
     const task = this.tasks.get(job.name);
     if (!task) {
@@ -252,8 +389,8 @@ export class Worker {
     let timer: NodeJS.Timeout | undefined;
     if (job.timeoutMs > 0) {
       timer = setTimeout(() => {
-        controller.abort(new JobAbortedError('E_JOB_TIMEOUT', `the job ran past its ${job.timeoutMs} ms time limit`));
-        entry.force('timeout');
+        this.abort(entry, new JobAbortedError('E_JOB_TIMEOUT', `the job ran past its ${job.timeoutMs} ms time limit`));
+        this.force(entry, 'timeout');
       }, job.timeoutMs);
       timer.unref();
     }
@@ -272,7 +409,13 @@ export class Worker {
         group: job.group,
       },
       attempt: job.attempt,
-      signal: controller.signal,
+      get signal(): AbortSignal {
+        if (!entry.controller) {
+          entry.controller = new AbortController();
+          if (entry.abortReason) entry.controller.abort(entry.abortReason);
+        }
+        return entry.controller.signal;
+      },
       // A child logger per job costs more than a no-op job: build it only when the handler logs.
       get log(): Logger {
         return (log ??= logger.child({ jobId: id, task: job.name }));
@@ -287,16 +430,21 @@ export class Worker {
         await this.store.progress(queue, job.localId, job.token, serialize(progress, 'progress'));
       },
     };
-    type Settled = { ok: true; value: unknown } | { ok: false; error: unknown } | { forced: ForceReason };
-    const settled: Settled = await Promise.race([
+    const settled = await new Promise<Settled>((resolve) => {
+      if (entry.forcedBefore) {
+        resolve({ forced: entry.forcedBefore });
+        return;
+      }
+      entry.settle = resolve;
+      // The first settlement wins: a forced end (time limit, cancel grace, lost lease, shutdown)
+      // does not wait for a handler that ignores its signal.
       Promise.resolve()
         .then(() => (task.handler as TaskHandler<unknown, unknown>)(data, context))
         .then(
-          (value): Settled => ({ ok: true, value }),
-          (error: unknown): Settled => ({ ok: false, error }),
-        ),
-      entry.forced.then((reason): Settled => ({ forced: reason })),
-    ]);
+          (value) => resolve({ ok: true, value }),
+          (error: unknown) => resolve({ ok: false, error }),
+        );
+    });
     clearTimeout(timer);
     if (entry.cancelled) return { kind: 'cancelled', error: CANCELLED_ERROR };
     if ('forced' in settled) {
@@ -328,28 +476,45 @@ export class Worker {
     return { kind: 'retry', error: json, delayMs: backoffDelay(job.backoff, job.attempt) };
   }
 
-  private requestCancel(id: string): void {
-    const entry = this.running.get(id);
-    if (!entry || entry.cancelled) return;
+  private requestCancel(queue: string, localId: string): void {
+    const entry = this.running.get(publicId(queue, localId));
+    if (!entry) {
+      // A prefetched job that has not started ends cancelled at once.
+      const list = this.buffered.get(queue);
+      const index = list?.findIndex((job) => job.localId === localId) ?? -1;
+      const [job] = index >= 0 && list ? list.splice(index, 1) : [];
+      if (job) this.handBack(queue, job, { kind: 'cancelled', error: CANCELLED_ERROR });
+      return;
+    }
+    if (entry.cancelled) return;
     entry.cancelled = true;
-    entry.controller.abort(new JobAbortedError('E_JOB_CANCELLED', 'the job was cancelled'));
+    this.abort(entry, new JobAbortedError('E_JOB_CANCELLED', 'the job was cancelled'));
     // The handler gets the grace period to stop; after it the job ends cancelled whatever it does.
-    setTimeout(() => entry.force('cancelled'), this.cancelGraceMs).unref();
+    setTimeout(() => this.force(entry, 'cancelled'), this.cancelGraceMs).unref();
   }
 
   private async heartbeat(): Promise<void> {
     for (const queue of this.queues) {
       const entries = [...this.running.values()].filter((entry) => entry.queue === queue);
-      if (entries.length === 0) continue;
-      const leases = entries.map((entry) => ({ localId: entry.job.localId, token: entry.job.token }));
+      const prefetched = [...(this.buffered.get(queue) ?? [])];
+      const jobs = [...entries.map((entry) => entry.job), ...prefetched];
+      if (jobs.length === 0) continue;
+      const leases = jobs.map((job) => ({ localId: job.localId, token: job.token }));
       const statuses = await this.store.extend(queue, leases, this.leaseMs);
       statuses.forEach((status, index) => {
+        const job = jobs[index];
+        if (!job) return;
+        if (status === 2) this.requestCancel(queue, job.localId);
+        if (status !== 0) return;
         const entry = entries[index];
-        if (!entry) return;
-        if (status === 2) this.requestCancel(publicId(queue, entry.job.localId));
-        if (status === 0 && this.running.get(publicId(queue, entry.job.localId)) === entry) {
-          entry.controller.abort(new JobAbortedError('E_JOB_LEASE_LOST', 'the lease on this job was lost'));
-          entry.force('lost');
+        if (entry && this.running.get(publicId(queue, job.localId)) === entry) {
+          this.abort(entry, new JobAbortedError('E_JOB_LEASE_LOST', 'the lease on this job was lost'));
+          this.force(entry, 'lost');
+        } else if (!entry) {
+          // A prefetched job whose lease was lost belongs to someone else now.
+          const list = this.buffered.get(queue);
+          const at = list?.indexOf(job) ?? -1;
+          if (list && at >= 0) list.splice(at, 1);
         }
       });
     }

@@ -201,6 +201,8 @@ export function controlTests({ open, queue, start }: JobsSuiteHarness): void {
     const id = await jobs.enqueue('gone', 21, { retention: { completed: 0 }, idempotencyKey: 'once' });
     assert.equal(await jobs.waitForResult(id, { timeout: 5000 }), 42);
     await until(async () => (await jobs.getJob(id)) === undefined, 5000, 'removal at the end');
+    // A waiter that comes after the job is gone still gets the outcome, from the final event.
+    assert.equal(await jobs.waitForResult(id, { timeout: 1000 }), 42);
     assert.equal((await jobs.counts(q)).completed, 0);
     // Its idempotency key went with it.
     assert.notEqual(await jobs.enqueue('gone', 1, { idempotencyKey: 'once' }), id);

@@ -5,6 +5,7 @@ import type { Worker } from '../jobs/worker.js';
 import { controlTests } from './jobs-suite-control.js';
 import type { JobsSuiteHarness } from './jobs-suite-harness.js';
 import { lifecycleTests } from './jobs-suite-lifecycle.js';
+import { prefetchTests } from './jobs-suite-prefetch.js';
 
 export interface JobsSuiteContext {
   /** A jobs instance on the backend under test; tests use their own queue names, so backends may be shared. */
@@ -45,5 +46,6 @@ export function runJobsSuite(name: string, context: JobsSuiteContext): void {
 
     lifecycleTests(harness);
     controlTests(harness);
+    prefetchTests(harness);
   });
 }
