@@ -11,15 +11,29 @@ export { createLogger, silentLogger, type Logger } from './logger.js';
 export { ENVIRONMENT_VARIABLES, environmentWithDotenv, loadConfig, type BackplaneConfig } from './config/config.js';
 export { toMilliseconds, type Duration } from './util/duration.js';
 export { createRedactor, type Redactor } from './util/redact.js';
-export { parseRedisUrl, redactRedisUrl, describeTarget, type RedisTarget } from './redis/url.js';
-export { createRedisClient, reconnectDelay, DEFAULT_BUDGETS, type RedisClientBudgets } from './redis/client.js';
+export { parseRedisUrl, redactRedisUrl, describeTarget, type RedisNodeAddress, type RedisTarget } from './redis/url.js';
+export {
+  createRedisClient,
+  reconnectDelay,
+  DEFAULT_BUDGETS,
+  type RedisClient,
+  type RedisClientBudgets,
+} from './redis/client.js';
+export { isCluster, keyspaceNodes, scanKeys, unlinkKeys } from './redis/keyspace.js';
 export {
   RedisConnection,
   type Availability,
   type RedisConnectionOptions,
   type RedisConnectionStatus,
 } from './redis/connection.js';
-export { parseInfoText, policyMayEvict, readRedisInfo, toRedisInfo, type RedisInfo } from './redis/info.js';
+export {
+  parseInfoText,
+  policyMayEvict,
+  readClusterInfo,
+  readRedisInfo,
+  toRedisInfo,
+  type RedisInfo,
+} from './redis/info.js';
 export {
   HealthRegistry,
   worst,

@@ -4,7 +4,7 @@ import type { RedisTarget } from './url.js';
 /**
  * A client of one Redis server or of a Redis Cluster. Single-key commands, scripts whose keys share a
  * slot, pub/sub and blocking reads work the same on both; whatever spans the keyspace (SCAN, INFO) must
- * go to each master of a cluster, see `masters()` in ./cluster.ts.
+ * go to each master of a cluster, see `keyspaceNodes()` in ./keyspace.ts.
  */
 export type RedisClient = Redis | Cluster;
 
