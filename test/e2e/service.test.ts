@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { freePort, redisSkipReason, startRedisServer } from 'backplane/testing';
 import { runBackplane, waitForJson } from '../helpers/service-process.js';
@@ -28,8 +29,53 @@ describe('backplane server as a process', () => {
     assert.equal(await service.stop('SIGINT'), 0);
   });
 
+  it('drains a running job on SIGTERM: logs stopped and exits 0', { timeout: 60_000 }, async () => {
+    const port = await freePort();
+    const service = runBackplane(['server'], { PORT: String(port), RATE_LIMIT_PER_MINUTE: '0' });
+    try {
+      const api = `http://127.0.0.1:${port}`;
+      await waitForJson(`${api}/health/live`, 10_000, (_b, status) => status === 200);
+      // Five 300 ms steps: the job is still running when the signal comes, so the drain waits for it.
+      const created = await fetch(`${api}/tasks/demo.render`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ stepMs: 300 }),
+      });
+      const { id } = (await created.json()) as { id: string };
+      await waitForJson<{ state: string }>(
+        `${api}/tasks/${encodeURIComponent(id)}`,
+        10_000,
+        (b) => b.state === 'active',
+      );
+      // Before the fix the process ended mid-drain with exit code 13 once only unreferenced timers were left.
+      assert.equal(await service.stop('SIGTERM'), 0);
+      assert.match(service.output(), /"msg":"stopped"/);
+    } finally {
+      await service.stop('SIGKILL');
+    }
+  });
+
+  it('exits 1 with one line when the port is taken, instead of hanging', { timeout: 60_000 }, async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const service = runBackplane(['server'], { PORT: String(port), LOG_LEVEL: 'warn' });
+    try {
+      // Before the fix the failed start left an event reader running on closed jobs, spinning on
+      // microtasks: the process never exited.
+      assert.equal(await service.exited, 1);
+      assert.match(service.output(), /^backplane: listen EADDRINUSE/m);
+    } finally {
+      await service.stop('SIGKILL');
+      taken.close();
+    }
+  });
+
   for (const [env, line] of [
-    [{ REDIS_URL: 'nonsense' }, 'backplane: REDIS_URL must be a redis://, rediss:// or unix:// URL'],
+    [
+      { REDIS_URL: 'nonsense' },
+      'backplane: REDIS_URL must be a redis://, rediss://, redis+cluster://, rediss+cluster:// or unix:// URL',
+    ],
     [{ PORT: '-1' }, 'backplane: PORT must be a whole number from 0 to 65535'],
     [{ HOST: '0.0.0.0' }, 'backplane: BACKPLANE_ADMIN_TOKEN must be set when HOST (0.0.0.0) is not a loopback address'],
   ] as const) {

@@ -42,7 +42,7 @@ export async function startServer(
     throw new ConfigError('BACKPLANE_ADMIN_TOKEN', `must be set when HOST (${config.host}) is not a loopback address`);
   }
   const backplane = await Backplane.start(config, { logger });
-  let app: App;
+  let app: App | undefined;
   let worker: Worker | undefined;
   try {
     await defineTasks(backplane.jobs, options.tasksModule, logger);
@@ -58,21 +58,25 @@ export async function startServer(
     app = await buildApp({ backplane, logger });
     await app.fastify.listen({ host: config.host, port: config.port });
   } catch (error) {
+    // A failed listen (port in use) leaves a built app: its event readers must stop with the rest.
+    await app?.fastify.close().catch(() => undefined);
+    await worker?.close().catch(() => undefined);
     await backplane.close();
     throw error;
   }
-  const address = app.fastify.server.address();
+  const started = app;
+  const address = started.fastify.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host;
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
-      app.beginShutdown();
-      await Promise.allSettled([app.fastify.close()]);
+      started.beginShutdown();
+      await Promise.allSettled([started.fastify.close()]);
       await Promise.allSettled([worker?.close()]);
       await backplane.close();
     })());
 
-  return { app, backplane, url: `http://${host}:${port}`, close };
+  return { app: started, backplane, url: `http://${host}:${port}`, close };
 }

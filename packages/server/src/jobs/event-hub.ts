@@ -65,6 +65,9 @@ export class JobEventHub {
             lastEventId = event.id;
             this.dispatch(event);
           }
+          // The reader ends only once its signal aborts: this hub closed, or the jobs instance did.
+          // Starting it again would return at once, forever: a loop of microtasks that starves the process.
+          return;
         } catch (error) {
           if (this.controller.signal.aborted) return;
           this.logger.warn({ err: (error as Error).message, queue }, 'job event reader failed; restarting');

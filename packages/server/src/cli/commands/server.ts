@@ -39,11 +39,13 @@ export function untilSignal(
       }
       stopping = true;
       logger.info(`${signal}: shutting down`);
+      // Kept referenced on purpose: it holds the process open until the drain ends. Some of the drain
+      // (the worker waiting for its running jobs) waits on unreferenced timers only, and an event loop
+      // with nothing referenced left would end the process mid-drain (exit code 13, 'stopped' never logged).
       const force = setTimeout(() => {
         logger.error('shutdown took over 10 s: exiting');
         resolve(1);
       }, 10_000);
-      force.unref();
       void stop().then(
         () => {
           clearTimeout(force);
