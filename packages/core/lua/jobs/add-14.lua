@@ -60,5 +60,9 @@ for i = 0, count - 1 do
     ids[#ids + 1] = lid
   end
 end
-if anyReady then wake() end
+if anyReady then
+  handOff()
+  -- Jobs no idle loop took wake a worker blocked on the marker.
+  if redis.call('LLEN', KW) > 0 or redis.call('ZCARD', KP) > 0 or redis.call('ZCARD', KG) > 0 then wake() end
+end
 return ids

@@ -22,6 +22,8 @@ export interface QueueKeys {
   groupList(group: string): string;
   /** Pub/sub channel of final events (built the same way by includes/common.lua `emit`). */
   readonly doneChannel: string;
+  /** The list where jobs handed to an idle fetch loop arrive (built the same way by includes/common.lua). */
+  inbox(idleToken: string): string;
   /** Pub/sub channel that tells workers an active job was cancelled. */
   readonly cancelChannel: string;
 }
@@ -58,6 +60,7 @@ export function jobsKeys(keyPrefix: string): JobsKeys {
         jobBase: k('j:'),
         groupList: (group) => `${k('j:')}g:${group}`,
         doneChannel: `${k('j:')}done`,
+        inbox: (idleToken) => `${k('j:')}~in:${idleToken}`,
         meta,
         waiting,
         prioritized,

@@ -65,8 +65,9 @@ export class MemoryJobStore implements JobStore {
     return this.queue(queue).maintain(Date.now());
   }
 
-  async waitForWork(queue: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
-    if (this.markers.delete(queue) || signal.aborted) return;
+  async waitForWork(queue: string, timeoutMs: number, signal: AbortSignal): Promise<undefined> {
+    // In one process a wake-up costs nothing: no hand-off here.
+    if (this.markers.delete(queue) || signal.aborted) return undefined;
     await new Promise<void>((resolve) => {
       const done = (): void => {
         clearTimeout(timer);

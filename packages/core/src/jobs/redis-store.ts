@@ -75,8 +75,10 @@ export class RedisJobStore implements JobStore {
   }
 
   async claim(queue: string, request: ClaimRequest): Promise<ClaimBatch> {
-    const reply = (await this.script(queue, 'claim', claimArgs(request))) as unknown[];
-    return parseClaim(reply, 0);
+    const args = [...claimArgs(request), request.idle?.token ?? '', request.idle?.waitMs ?? 0];
+    const reply = (await this.script(queue, 'claim', args)) as unknown[];
+    const registered = reply.pop() === 1;
+    return { ...parseClaim(reply, 0), registered };
   }
 
   async finish(queue: string, items: readonly FinishItem[], next: ClaimRequest): Promise<FinishReply> {
@@ -128,11 +130,26 @@ export class RedisJobStore implements JobStore {
     return reply[0] ?? 0;
   }
 
-  async waitForWork(queue: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
-    if (signal.aborted) return;
-    await this.blockingCall(signal, (client) =>
-      client.blpop(this.keys.queue(queue).marker, Math.max(0.01, timeoutMs / 1000)),
-    );
+  async waitForWork(
+    queue: string,
+    timeoutMs: number,
+    signal: AbortSignal,
+    idleToken?: string,
+  ): Promise<ClaimBatch | undefined> {
+    if (signal.aborted) return undefined;
+    const k = this.keys.queue(queue);
+    const seconds = Math.max(0.01, timeoutMs / 1000);
+    if (idleToken === undefined) {
+      await this.blockingCall(signal, (client) => client.blpop(k.marker, seconds));
+      return undefined;
+    }
+    const inbox = k.inbox(idleToken);
+    const popped = await this.blockingCall(signal, (client) => client.blpop(inbox, k.marker, seconds));
+    if (!popped || popped[0] !== inbox) return undefined;
+    // A claim reply encoded by includes/common.lua handOff: cjson writes absent fields as false.
+    const reply = (JSON.parse(popped[1]) as unknown[]).map((value) => (value === false ? null : value));
+    const registered = reply[0] === 1;
+    return { ...parseClaim(reply, 0), registered };
   }
 
   async cancel(queue: string, localId: string, graceMs: number): Promise<JobState | undefined> {

@@ -41,6 +41,11 @@ export interface ClaimBatch {
   jobs: ClaimedJob[];
   /** When claiming again is worth it: 0 at once, -1 when woken (new work), else a time in ms. */
   nextAt: number;
+  /**
+   * The calling fetch loop is registered idle: new jobs are claimed for it and handed to it while it
+   * waits (`waitForWork` with its token). Only stores that hand off set it.
+   */
+  registered?: boolean;
 }
 
 export interface ClaimRequest {
@@ -48,6 +53,11 @@ export interface ClaimRequest {
   count: number;
   leaseMs: number;
   rateLimit?: { max: number; windowMs: number } | undefined;
+  /**
+   * A fetch loop's idle token: ends its idle registration (jobs already handed to it come first in
+   * the batch) and registers it again, waiting up to `waitMs`, when the queue has fewer jobs.
+   */
+  idle?: { token: string; waitMs: number } | undefined;
 }
 
 export type Outcome =
@@ -121,8 +131,16 @@ export interface JobStore {
   progress(queue: string, localId: string, token: string, progress: string): Promise<boolean>;
   /** Stalled-lease recovery, delayed promotion and retention; returns jobs recovered. */
   maintain(queue: string): Promise<number>;
-  /** Resolves when work may have arrived, after `timeoutMs`, or when `signal` aborts. */
-  waitForWork(queue: string, timeoutMs: number, signal: AbortSignal): Promise<void>;
+  /**
+   * Resolves when work may have arrived, after `timeoutMs`, or when `signal` aborts; with the idle
+   * token of a registered fetch loop, it may resolve with jobs claimed and handed to that loop.
+   */
+  waitForWork(
+    queue: string,
+    timeoutMs: number,
+    signal: AbortSignal,
+    idleToken?: string,
+  ): Promise<ClaimBatch | undefined>;
   /** Returns the state after the call, or undefined when there is no such job. */
   cancel(queue: string, localId: string, graceMs: number): Promise<JobState | undefined>;
   /** Returns the state before the call, or undefined. */

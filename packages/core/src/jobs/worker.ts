@@ -86,6 +86,12 @@ export class Worker {
   private readonly buffered = new Map<string, ClaimedJob[]>();
   /** Buffer refills asked for and not yet answered, per queue. */
   private readonly refilling = new Map<string, number>();
+  /**
+   * Cancel requests for jobs not here yet (id → when): a job claimed for this worker can be cancelled
+   * before it arrives (a hand-off still in its inbox, a claim reply on its way); it then ends cancelled
+   * without running.
+   */
+  private readonly earlyCancels = new Map<string, number>();
   /** Moving average of attempt durations (ms), for 'auto' prefetch. */
   private averageMs: number | undefined;
   private readonly slotWaiters: Array<() => void> = [];
@@ -198,42 +204,81 @@ export class Worker {
 
   private async fetchLoop(queue: string): Promise<void> {
     const signal = this.stopFetching.signal;
+    // Idle hand-off (lua/jobs/claim-14.lua): the loop registers when the queue runs dry and new jobs
+    // arrive claimed, in the wake-up itself. Off under a rate limit, which a hand-off would not count.
+    const idle = this.rateLimit ? undefined : { token: this.id, waitMs: this.idleWaitMs };
+    /** Redis may hold this loop's idle registration (ended by the next claim, or by endIdle). */
+    let registered = false;
+    /** The registration is known to be live (a hand-off said so): wait again without a claim. */
+    let stillIdle = false;
     let failures = 0;
-    while (!signal.aborted) {
-      const free = this.concurrency - this.busySlots;
-      if (free <= 0) {
-        this.awaitingSlot.add(queue);
-        await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
-        this.awaitingSlot.delete(queue);
-        continue;
-      }
-      let nextAt = this.drained.get(queue);
-      this.drained.delete(queue);
-      // A finish that just found the queue empty already said so: wait on the marker without a claim
-      // (work added since then pushed the marker, so nothing is missed).
-      if (nextAt === undefined) {
-        try {
-          const batch = await this.store.claim(queue, this.claimRequest(free));
-          failures = 0;
-          for (const job of batch.jobs) this.launch(queue, job);
-          if (batch.jobs.length === free || batch.nextAt === 0) continue;
-          nextAt = batch.nextAt;
-        } catch (error) {
-          failures++;
-          this.warn(error, 'claim failed');
-          await sleep(Math.min(2000, 50 * 2 ** failures));
+    try {
+      while (!signal.aborted) {
+        const free = this.concurrency - this.busySlots;
+        if (free <= 0) {
+          // Jobs handed over while no slot is free would wait unseen: end the registration first.
+          if (registered) registered = stillIdle = await this.endIdle(queue);
+          this.awaitingSlot.add(queue);
+          await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+          this.awaitingSlot.delete(queue);
           continue;
         }
+        let nextAt = this.drained.get(queue);
+        this.drained.delete(queue);
+        // A finish that just found the queue empty already said so: wait on the marker without a
+        // claim (work added since then pushed the marker, so nothing is missed). With hand-off the
+        // claim is made anyway, as it registers the loop.
+        if (idle) nextAt = undefined;
+        if (nextAt === undefined && !stillIdle) {
+          try {
+            const batch = await this.store.claim(queue, { ...this.claimRequest(free), idle });
+            failures = 0;
+            registered = batch.registered === true;
+            this.deliver(queue, batch.jobs);
+            if (!registered && (batch.jobs.length >= free || batch.nextAt === 0)) continue;
+            nextAt = batch.nextAt;
+          } catch (error) {
+            failures++;
+            this.warn(error, 'claim failed');
+            await sleep(Math.min(2000, 50 * 2 ** failures));
+            continue;
+          }
+        }
+        const until = nextAt ?? -1;
+        const wait = until < 0 ? this.idleWaitMs : Math.min(this.idleWaitMs, Math.max(0, until - Date.now()));
+        if (wait <= 0) {
+          stillIdle = false;
+          continue;
+        }
+        try {
+          const handed = await this.store.waitForWork(queue, wait, signal, registered ? idle?.token : undefined);
+          // Woken by the marker or timed out: the next claim renews (or ends) the registration.
+          stillIdle = handed?.registered === true;
+          if (handed) {
+            registered = stillIdle;
+            this.deliver(queue, handed.jobs);
+          }
+        } catch (error) {
+          stillIdle = false;
+          this.warn(error, 'waiting for work failed');
+          await sleep(Math.min(2000, wait));
+        }
       }
-      const wait = nextAt < 0 ? this.idleWaitMs : Math.min(this.idleWaitMs, Math.max(0, nextAt - Date.now()));
-      if (wait <= 0) continue;
-      try {
-        await this.store.waitForWork(queue, wait, signal);
-      } catch (error) {
-        this.warn(error, 'waiting for work failed');
-        await sleep(Math.min(2000, wait));
-      }
+    } finally {
+      if (registered) await this.endIdle(queue);
     }
+  }
+
+  /** Ends the loop's idle registration; jobs already handed to it go to slots or the buffer. */
+  private async endIdle(queue: string): Promise<false> {
+    try {
+      const batch = await this.store.claim(queue, { ...this.claimRequest(0), idle: { token: this.id, waitMs: 0 } });
+      this.deliver(queue, batch.jobs);
+    } catch (error) {
+      // Jobs left in the inbox come back as stalled when their leases run out.
+      this.warn(error, 'ending the idle registration failed');
+    }
+    return false;
   }
 
   private claimRequest(count: number): ClaimRequest {
@@ -283,10 +328,12 @@ export class Worker {
       const entry = this.track(queue, job);
       const started = performance.now();
       // attempt() catches what handlers throw; this guards the slot against anything else (bad data).
-      const outcome = await this.attempt(entry).catch((error: unknown): Outcome => ({
-        kind: 'failed',
-        error: JSON.stringify(toJobError(error)),
-      }));
+      const outcome = this.earlyCancels.delete(publicId(queue, job.localId))
+        ? ({ kind: 'cancelled', error: CANCELLED_ERROR } as const)
+        : await this.attempt(entry).catch((error: unknown): Outcome => ({
+            kind: 'failed',
+            error: JSON.stringify(toJobError(error)),
+          }));
       const elapsedMs = performance.now() - started;
       this.averageMs = this.averageMs === undefined ? elapsedMs : this.averageMs * 0.9 + elapsedMs * 0.1;
       this.running.delete(publicId(queue, job.localId));
@@ -484,6 +531,7 @@ export class Worker {
       const index = list?.findIndex((job) => job.localId === localId) ?? -1;
       const [job] = index >= 0 && list ? list.splice(index, 1) : [];
       if (job) this.handBack(queue, job, { kind: 'cancelled', error: CANCELLED_ERROR });
+      else this.rememberCancel(publicId(queue, localId));
       return;
     }
     if (entry.cancelled) return;
@@ -491,6 +539,17 @@ export class Worker {
     this.abort(entry, new JobAbortedError('E_JOB_CANCELLED', 'the job was cancelled'));
     // The handler gets the grace period to stop; after it the job ends cancelled whatever it does.
     setTimeout(() => this.force(entry, 'cancelled'), this.cancelGraceMs).unref();
+  }
+
+  private rememberCancel(id: string): void {
+    const now = Date.now();
+    // Most requests are for jobs of other workers: keep them a minute, and never more than 10,000.
+    if (this.earlyCancels.size >= 10_000) this.earlyCancels.clear();
+    for (const [known, at] of this.earlyCancels) {
+      if (now - at < 60_000) break;
+      this.earlyCancels.delete(known);
+    }
+    this.earlyCancels.set(id, now);
   }
 
   private async heartbeat(): Promise<void> {

@@ -10,10 +10,12 @@ export function controlTests({ open, queue, start }: JobsSuiteHarness): void {
     const jobs = await open();
     const q = queue();
     let aborted: unknown;
+    let started = 0;
     jobs.defineTask(
       'long',
       async (_: null, ctx) =>
         new Promise((_resolve, reject) => {
+          started++;
           ctx.signal.addEventListener('abort', () => {
             aborted = ctx.signal.reason;
             reject(new Error('stopped'));
@@ -29,7 +31,8 @@ export function controlTests({ open, queue, start }: JobsSuiteHarness): void {
     assert.equal((await jobs.getJob(delayed))?.state, 'cancelled');
     await start(jobs, { queues: [q] });
     const running = await jobs.enqueue('long', null);
-    await until(async () => (await jobs.getJob(running))?.state === 'active');
+    // Running, not only claimed: a job cancelled before its handler starts never runs.
+    await until(() => started === 1);
     assert.equal(await jobs.cancel(running), 'active');
     await assert.rejects(jobs.waitForResult(running, { timeout: 5000 }), { code: 'E_JOB_CANCELLED' });
     assert.equal((aborted as { code?: string }).code, 'E_JOB_CANCELLED');
@@ -309,11 +312,20 @@ export function controlTests({ open, queue, start }: JobsSuiteHarness): void {
       },
       { queue: q },
     );
-    jobs.defineTask('quick', async () => sleep(100), { queue: q });
+    let quickStarted = false;
+    jobs.defineTask(
+      'quick',
+      async () => {
+        quickStarted = true;
+        await sleep(100);
+      },
+      { queue: q },
+    );
     const worker = await start(jobs, { queues: [q], concurrency: 2 });
     const forever = await jobs.enqueue('forever', null);
     const quick = await jobs.enqueue('quick', null);
-    await until(async () => (await jobs.counts(q)).active === 2);
+    // Running means started: a job claimed for the worker but not yet started is handed back at once.
+    await until(() => signal !== undefined && quickStarted);
     assert.equal((await jobs.listWorkers()).find((info) => info.id === worker.id)?.concurrency, 2);
     await worker.close({ graceMs: 400 });
     assert.equal((await jobs.getJob(quick))?.state, 'completed');

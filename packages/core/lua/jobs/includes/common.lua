@@ -245,3 +245,47 @@ local function claim(count, worker, leaseMs, rateMax, rateWindowMs, chain)
   end
   return out
 end
+
+--[[
+  Hand-off to idle fetch loops. A worker's fetch loop that found the queue empty registers in the
+  hash `<job base>~idle` (field: its token, value: `worker|lease ms|free slots|wait ms|deadline`) and
+  blocks on its inbox list `<job base>~in:<token>` as well as the wake-up marker. `add` then claims
+  the new jobs for it and pushes them to that inbox: the worker wakes with its jobs in hand, one round
+  trip sooner than waking on the marker and claiming. An entry past its deadline (a worker that died
+  blocked) is dropped; a job handed to an inbox nobody reads is active with a lease and comes back as
+  stalled when the lease runs out, like any job of a dead worker.
+]]
+local KIDLE = base .. '~idle'
+local function inboxKey(token) return base .. '~in:' .. token end
+
+local function registerIdle(token, worker, leaseMs, free, waitMs)
+  redis.call('HSET', KIDLE, token, worker .. '|' .. leaseMs .. '|' .. free .. '|' .. waitMs .. '|' .. (now + waitMs + 1000))
+end
+
+-- Claims ready jobs for idle fetch loops; each inbox message is a claim reply (see claim) whose first
+-- item says whether the loop is still registered (1) for the slots it has left.
+local function handOff()
+  local idle = redis.call('HGETALL', KIDLE)
+  for i = 1, #idle, 2 do
+    local token, entry = idle[i], idle[i + 1]
+    local worker, leaseMs, free, waitMs, deadline = string.match(entry, '^(.*)|(%d+)|(%d+)|(%d+)|(%d+)$')
+    if not deadline or tonumber(deadline) < now then
+      redis.call('HDEL', KIDLE, token)
+    else
+      local out = claim(tonumber(free), worker, tonumber(leaseMs), 0, 0, false)
+      local got = (#out - 1) / 10
+      if got == 0 then return end
+      local left = tonumber(free) - got
+      if left > 0 then
+        registerIdle(token, worker, leaseMs, left, tonumber(waitMs))
+        out[1] = 1
+      else
+        redis.call('HDEL', KIDLE, token)
+        out[1] = 0
+      end
+      local inbox = inboxKey(token)
+      redis.call('RPUSH', inbox, cjson.encode(out))
+      redis.call('PEXPIRE', inbox, tonumber(leaseMs))
+    end
+  end
+end
