@@ -62,6 +62,8 @@ export class Backplane {
         url,
         commandTimeoutMs: config.redisCommandTimeoutMs,
         connectTimeoutMs: config.redisConnectTimeoutMs,
+        // The jobs engine batches on its own; a lone enqueue or ack is faster without the extra tick.
+        autoPipelining: component !== 'jobs',
         logger,
       });
     }

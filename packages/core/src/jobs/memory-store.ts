@@ -143,8 +143,15 @@ export class MemoryJobStore implements JobStore {
     const q = this.queue(queue);
     const after = afterId === '$' ? (q.events.at(-1)?.id ?? '0-0') : afterId;
     const read = (): RawEvent[] => {
-      const index = q.events.findIndex((event) => compareIds(event.id, after) > 0);
-      return index < 0 ? [] : q.events.slice(index, index + count);
+      // Ids only grow: binary search for the first one after `after`, not a scan of every event.
+      let low = 0;
+      let high = q.events.length;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (compareIds((q.events[middle] as RawEvent).id, after) > 0) high = middle;
+        else low = middle + 1;
+      }
+      return q.events.slice(low, low + count);
     };
     const found = read();
     if (found.length > 0 || blockMs <= 0 || signal?.aborted) return found;

@@ -168,3 +168,15 @@ describe('jobs across processes (workers killed with SIGKILL)', { skip }, () => 
     assert.ok(workers.some((worker) => worker.pid !== process.pid && worker.concurrency === 10));
   });
 });
+
+describe('Worker.close() as the last step of a script', () => {
+  it('keeps the process alive until the running job is drained', async () => {
+    const script = fileURLToPath(new URL('./fixtures/close-last.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(output.trim(), 'closed completed');
+    assert.equal(code, 0);
+  });
+});

@@ -60,6 +60,8 @@ type ForceReason = 'timeout' | 'cancelled' | 'lost' | 'release';
 const AUTO_PREFETCH_MAX_MS = 10;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** Keeps the process alive: a script whose last step is `await worker.close()` must not exit mid-drain. */
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const CANCELLED_ERROR = JSON.stringify({ message: 'cancelled', code: 'E_JOB_CANCELLED' });
 
 /**
@@ -189,14 +191,14 @@ export class Worker {
     await Promise.allSettled(this.loops);
     const deadline = Date.now() + graceMs;
     while ((this.running.size > 0 || this.unacked > 0) && Date.now() < deadline) {
-      await sleep(Math.min(50, deadline - Date.now()));
+      await pause(Math.min(50, deadline - Date.now()));
     }
     for (const entry of this.running.values()) {
       this.abort(entry, new JobAbortedError('E_JOB_SHUTDOWN', 'the worker is shutting down'));
       this.force(entry, 'release');
     }
     const handBack = Date.now() + 3000;
-    while ((this.running.size > 0 || this.unacked > 0) && Date.now() < handBack) await sleep(20);
+    while ((this.running.size > 0 || this.unacked > 0) && Date.now() < handBack) await pause(20);
     for (const timer of this.timers) clearInterval(timer);
     await this.unsubscribe?.().catch(() => undefined);
     await this.store.unregisterWorker(this.id).catch(() => undefined);

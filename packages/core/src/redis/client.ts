@@ -20,6 +20,13 @@ export interface RedisClientBudgets {
   connectTimeoutMs?: number;
   /** Ceiling of the reconnect backoff; the first retries come much sooner. @default 2000 */
   maxReconnectDelayMs?: number;
+  /**
+   * ioredis auto-pipelining: commands issued in one tick go out in one write. It pays off for many
+   * concurrent small commands (cache reads) and costs a lone command a tick and a pipeline object:
+   * a sequential job enqueue took 0.23 ms with it and 0.10 ms without (docs/jobs-bench.md), so the
+   * jobs connection of `Backplane` turns it off. @default true
+   */
+  autoPipelining?: boolean;
 }
 
 export const DEFAULT_BUDGETS = {
@@ -90,7 +97,7 @@ function createClusterClient(target: RedisTarget, name: string, budgets: RedisCl
   const options: ClusterOptions = {
     lazyConnect: true,
     enableOfflineQueue: false,
-    enableAutoPipelining: true,
+    enableAutoPipelining: budgets.autoPipelining ?? true,
     enableReadyCheck: true,
     clusterRetryStrategy: (times) => reconnectDelay(times, ceiling),
     retryDelayOnFailover: CLUSTER_RETRY_DELAY_MS,
@@ -115,7 +122,7 @@ function createServerClient(target: RedisTarget, name: string, budgets: RedisCli
     db: target.db,
     lazyConnect: true,
     enableOfflineQueue: false,
-    enableAutoPipelining: true,
+    enableAutoPipelining: budgets.autoPipelining ?? true,
     maxRetriesPerRequest: 0,
     connectTimeout: connectTimeoutMs,
     keepAlive: 10_000,

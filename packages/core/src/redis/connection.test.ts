@@ -4,7 +4,8 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../logger.js';
 import { freePort, redisSkipReason, startRedisServer, type RedisServerHandle } from '../testing/redis-server.js';
-import { reconnectDelay } from './client.js';
+import { createRedisClient, reconnectDelay } from './client.js';
+import { parseRedisUrl } from './url.js';
 import { RedisConnection, type Availability } from './connection.js';
 
 const PASSWORD = 'pa55-w0rd-never-logged';
@@ -56,6 +57,18 @@ describe('reconnectDelay', () => {
       reconnectDelay(30, 2000, () => 1),
       2000,
     );
+  });
+});
+
+describe('createRedisClient options', () => {
+  it('pipelines automatically unless told not to (the jobs connection)', () => {
+    const target = parseRedisUrl('redis://127.0.0.1:1');
+    const pipelined = createRedisClient(target, 't');
+    const direct = createRedisClient(target, 't', { autoPipelining: false });
+    assert.equal(pipelined.options.enableAutoPipelining, true);
+    assert.equal(direct.options.enableAutoPipelining, false);
+    pipelined.disconnect();
+    direct.disconnect();
   });
 });
 
