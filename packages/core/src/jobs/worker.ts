@@ -30,7 +30,7 @@ export interface WorkerOptions {
   shutdownGrace?: Duration;
   /**
    * Jobs claimed ahead per queue, so a slot that frees starts the next job at once while Redis records
-   * the last outcome. 'auto' holds up to `concurrency` jobs while attempts average 10 ms or less (a
+   * the last outcome. 'auto' holds up to 2 × `concurrency` jobs while attempts average 10 ms or less (a
    * prefetched job then waits a few ms at most) and none otherwise, so long jobs stay free for other
    * workers. Prefetched jobs are active and leased like running ones. @default 'auto'
    */
@@ -391,7 +391,7 @@ export class Worker {
     const target =
       this.prefetch === 'auto'
         ? this.averageMs !== undefined && this.averageMs <= AUTO_PREFETCH_MAX_MS
-          ? this.concurrency
+          ? 2 * this.concurrency
           : 0
         : this.prefetch;
     if (target === 0) return 0;
