@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { toMilliseconds, type Duration } from '../util/duration.js';
 import { AckBatcher } from './acks.js';
+import { AttemptContext } from './context.js';
 import { JobAbortedError, toJobError } from './errors.js';
 import type { JobsMetrics } from './metrics.js';
 import { backoffDelay, checkQueueName, DEFAULT_QUEUE, serialize } from './options.js';
@@ -58,6 +59,9 @@ type ForceReason = 'timeout' | 'cancelled' | 'lost' | 'release';
 
 /** Attempts at or under this average keep a prefetch buffer in 'auto' mode. */
 const AUTO_PREFETCH_MAX_MS = 10;
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 /** Keeps the process alive: a script whose last step is `await worker.close()` must not exit mid-drain. */
@@ -444,56 +448,20 @@ export class Worker {
       timer.unref();
     }
     const data: unknown = JSON.parse(job.data);
-    let log: Logger | undefined;
-    const logger = this.logger;
-    const context = {
-      job: {
-        id,
-        name: job.name,
-        queue,
-        data,
-        attempt: job.attempt,
-        maxAttempts: job.maxAttempts,
-        createdAt: job.createdAt,
-        group: job.group,
-      },
+    const runningJob = {
+      id,
+      name: job.name,
+      queue,
+      data,
       attempt: job.attempt,
-      get signal(): AbortSignal {
-        if (!entry.controller) {
-          entry.controller = new AbortController();
-          if (entry.abortReason) entry.controller.abort(entry.abortReason);
-        }
-        return entry.controller.signal;
-      },
-      // A child logger per job costs more than a no-op job: build it only when the handler logs.
-      get log(): Logger {
-        return (log ??= logger.child({ jobId: id, task: job.name }));
-      },
-      progress: async (percent: number, message?: string, extra?: unknown): Promise<void> => {
-        if (typeof percent !== 'number' || !(percent >= 0 && percent <= 100)) {
-          throw new InvalidArgumentError('percent', 'must be a number from 0 to 100', percent);
-        }
-        const progress: Record<string, unknown> = { percent };
-        if (message !== undefined) progress.message = message;
-        if (extra !== undefined) progress.data = extra;
-        await this.store.progress(queue, job.localId, job.token, serialize(progress, 'progress'));
-      },
+      maxAttempts: job.maxAttempts,
+      createdAt: job.createdAt,
+      group: job.group,
     };
-    const settled = await new Promise<Settled>((resolve) => {
-      if (entry.forcedBefore) {
-        resolve({ forced: entry.forcedBefore });
-        return;
-      }
-      entry.settle = resolve;
-      // The first settlement wins: a forced end (time limit, cancel grace, lost lease, shutdown)
-      // does not wait for a handler that ignores its signal.
-      Promise.resolve()
-        .then(() => (task.handler as TaskHandler<unknown, unknown>)(data, context))
-        .then(
-          (value) => resolve({ ok: true, value }),
-          (error: unknown) => resolve({ ok: false, error }),
-        );
+    const context = new AttemptContext(runningJob, entry, this.logger, async (progress) => {
+      await this.store.progress(queue, job.localId, job.token, progress);
     });
+    const settled = await this.runHandler(entry, task.handler as TaskHandler<unknown, unknown>, data, context);
     clearTimeout(timer);
     if (entry.cancelled) return { kind: 'cancelled', error: CANCELLED_ERROR };
     if ('forced' in settled) {
@@ -517,6 +485,35 @@ export class Worker {
     }
     const info = toJobError(settled.error);
     return this.failure(job, info, info.unrecoverable === true);
+  }
+
+  /**
+   * Calls the handler; the first settlement wins, so a forced end (time limit, cancel grace, lost
+   * lease, shutdown) does not wait for a handler that ignores its signal. A handler that returns at
+   * once costs no promise here.
+   */
+  private runHandler(
+    entry: Running,
+    handler: TaskHandler<unknown, unknown>,
+    data: unknown,
+    context: AttemptContext,
+  ): Settled | Promise<Settled> {
+    if (entry.forcedBefore) return { forced: entry.forcedBefore };
+    let returned: unknown;
+    try {
+      returned = handler(data, context);
+    } catch (error) {
+      return { ok: false, error };
+    }
+    if (!isThenable(returned)) return { ok: true, value: returned };
+    return new Promise<Settled>((resolve) => {
+      if (entry.forcedBefore) resolve({ forced: entry.forcedBefore });
+      entry.settle = resolve;
+      returned.then(
+        (value) => resolve({ ok: true, value }),
+        (error: unknown) => resolve({ ok: false, error }),
+      );
+    });
   }
 
   private failure(job: ClaimedJob, error: object, unrecoverable: boolean): Outcome {
