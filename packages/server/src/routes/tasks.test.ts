@@ -80,6 +80,33 @@ describe('task routes (memory backend, admin token set)', () => {
     assert.equal(job.maxAttempts, 3);
   });
 
+  it('keeps a job for its own retention: keepCompleted=0 removes it once it ends', async () => {
+    const response = await app.fastify.inject({
+      method: 'POST',
+      url: '/tasks/test.echo?keepCompleted=0&keepFailed=forever',
+      headers: auth,
+      payload: { n: 2 },
+    });
+    assert.equal(response.statusCode, 202);
+    const { id } = response.json<{ id: string }>();
+    assert.deepEqual(await backplane.jobs.waitForResult(id, { timeout: 5000 }), { n: 2 });
+    const deadline = Date.now() + 5000;
+    while ((await app.fastify.inject(`/tasks/${encodeURIComponent(id)}`)).statusCode !== 404) {
+      assert.ok(Date.now() < deadline, 'the job was not removed');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const bad = await app.fastify.inject({
+      method: 'POST',
+      url: '/tasks/test.echo?keepFailed=soon',
+      headers: auth,
+      payload: {},
+    });
+    assert.equal(bad.statusCode, 422);
+    const { error } = bad.json<{ error: { code: string; message: string } }>();
+    assert.equal(error.code, 'E_VALIDATION');
+    assert.match(error.message, /keepFailed/);
+  });
+
   it('gives the same job for the same Idempotency-Key', async () => {
     const send = () =>
       app.fastify.inject({

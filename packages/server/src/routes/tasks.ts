@@ -1,4 +1,4 @@
-import { BackplaneError, type JobOptions } from 'backplane';
+import { BackplaneError, type Duration, type JobOptions } from 'backplane';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -14,6 +14,8 @@ export interface TaskRouteOptions extends RouteContext {
 }
 
 const duration = z.union([z.coerce.number().min(0), z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/)]);
+/** A job's own retention: a duration (0 removes it as soon as it ends) or 'forever'. */
+const retention = z.union([z.literal('forever'), duration]);
 const jobOptionsQuery = z
   .object({
     delay: duration.optional(),
@@ -23,6 +25,12 @@ const jobOptionsQuery = z
     timeout: duration.optional(),
     queue: z.string().min(1).max(100).optional(),
     group: z.string().min(1).max(200).optional(),
+    keepCompleted: retention
+      .optional()
+      .describe("How long the job is kept once completed: a duration, 0, or 'forever'"),
+    keepFailed: retention
+      .optional()
+      .describe("How long the job is kept once failed or cancelled: a duration, 0, or 'forever'"),
   })
   .strict();
 type JobOptionsQuery = z.infer<typeof jobOptionsQuery>;
@@ -54,6 +62,11 @@ function toJobOptions(query: JobOptionsQuery, idempotencyKey: string | undefined
   if (query.queue !== undefined) options.queue = query.queue;
   if (query.group !== undefined) options.group = query.group;
   if (idempotencyKey !== undefined) options.idempotencyKey = idempotencyKey;
+  if (query.keepCompleted !== undefined || query.keepFailed !== undefined) {
+    options.retention = {};
+    if (query.keepCompleted !== undefined) options.retention.completed = query.keepCompleted as Duration | 'forever';
+    if (query.keepFailed !== undefined) options.retention.failed = query.keepFailed as Duration | 'forever';
+  }
   return options;
 }
 
