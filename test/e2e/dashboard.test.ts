@@ -186,6 +186,8 @@ describe('dashboard in headless Chromium, against the service process', { skip: 
     await page.getByTestId('job-state').getByText('failed').waitFor({ timeout: 15_000 });
     await page.getByRole('heading', { name: 'Error' }).waitFor();
     await page.getByText('the first attempt always fails').first().waitFor();
+    // The recorded stack, under the message.
+    await page.locator('pre', { hasText: /^Error: the first attempt always fails[^\n]*\n\s+at / }).waitFor();
     await page.goto(`${base}/dashboard/#/jobs?state=failed`);
     await page.locator(`tr[data-job-id="${job.id}"]`).getByRole('button', { name: /Retry/ }).waitFor();
     await screenshot(page, 'jobs-failed');

@@ -33,6 +33,13 @@ export class JobAbortedError extends Error {
   }
 }
 
+/** A failed job is kept for days (retention): its stack is kept to the first frames that matter. */
+const MAX_STACK_CHARS = 2000;
+
+function capStack(stack: string): string {
+  return stack.length > MAX_STACK_CHARS ? `${stack.slice(0, MAX_STACK_CHARS)}\n    … (cut)` : stack;
+}
+
 /** Turns anything a handler threw into what the job records. */
 export function toJobError(error: unknown): JobErrorInfo {
   if (error instanceof Error) {
@@ -40,6 +47,7 @@ export function toJobError(error: unknown): JobErrorInfo {
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string') info.code = code;
     if (error instanceof UnrecoverableJobError) info.unrecoverable = true;
+    if (typeof error.stack === 'string') info.stack = capStack(error.stack);
     return info;
   }
   return { message: typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error)) };

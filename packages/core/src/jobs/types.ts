@@ -74,6 +74,8 @@ export interface JobErrorInfo {
   code?: string;
   /** True when the handler threw an `UnrecoverableJobError` (retries were skipped). */
   unrecoverable?: boolean;
+  /** The stack of the error the handler threw, cut to its first 2,000 characters. */
+  stack?: string;
 }
 
 export interface JobTimestamps {

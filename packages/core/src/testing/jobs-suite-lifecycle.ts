@@ -152,6 +152,8 @@ export function lifecycleTests({ open, queue, start }: JobsSuiteHarness): void {
     assert.equal(failed?.attempts, 1);
     assert.equal(failed?.error?.unrecoverable, true);
     assert.equal(failed?.error?.message, 'no point');
+    // The stack is recorded (first line: the error itself), for the job detail views.
+    assert.match(failed?.error?.stack ?? '', /^UnrecoverableJobError: no point\n\s+at /);
   });
 
   it('gives the same job for the same idempotency key', async () => {
