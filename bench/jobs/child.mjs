@@ -77,7 +77,8 @@ async function latency() {
   const instance = await system.create({ host, port, queueName: 'bench', keepCompleted: true });
   await instance.startWorker({ concurrency: CONCURRENCY, handler: async () => undefined, onCompleted: () => {} });
   await instance.prepareRoundTrips();
-  for (let i = 0; i < 50; i++) await instance.roundTrip({ i, kind: 'warmup' }, JOB_TIMEOUT_MS);
+  for (let i = 0; i < Number(process.env.BENCH_WARMUP ?? 50); i++)
+    await instance.roundTrip({ i, kind: 'warmup' }, JOB_TIMEOUT_MS);
   const samples = [];
   for (let i = 0; i < total; i++) {
     const started = performance.now();
