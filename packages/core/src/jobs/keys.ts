@@ -6,7 +6,7 @@
 export interface QueueKeys {
   /** Prefix of job hashes; a job's key is this plus its local id. */
   readonly jobBase: string;
-  /** The 14 keys every script takes, in the order includes/common.lua names them. */
+  /** The keys every script takes: the meta key, from which includes/common.lua derives the rest. */
   readonly scriptKeys: readonly string[];
   readonly meta: string;
   readonly waiting: string;
@@ -72,22 +72,8 @@ export function jobsKeys(keyPrefix: string): JobsKeys {
         events,
         marker,
         cancelChannel: k('cancel'),
-        scriptKeys: [
-          meta,
-          waiting,
-          prioritized,
-          delayed,
-          active,
-          completed,
-          failed,
-          cancelled,
-          events,
-          marker,
-          k('i'),
-          k('G'),
-          k('ga'),
-          k('rl'),
-        ],
+        // One key: the scripts derive the queue's others from it (includes/common.lua).
+        scriptKeys: [meta],
       };
       cache.set(name, keys);
       return keys;

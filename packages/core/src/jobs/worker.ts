@@ -210,7 +210,7 @@ export class Worker {
 
   private async fetchLoop(queue: string): Promise<void> {
     const signal = this.stopFetching.signal;
-    // Idle hand-off (lua/jobs/claim-14.lua): the loop registers when the queue runs dry and new jobs
+    // Idle hand-off (lua/jobs/claim-1.lua): the loop registers when the queue runs dry and new jobs
     // arrive claimed, in the wake-up itself. Off under a rate limit, which a hand-off would not count.
     const idle = this.rateLimit ? undefined : { token: this.id, waitMs: this.idleWaitMs };
     /** Redis may hold this loop's idle registration (ended by the next claim, or by endIdle). */

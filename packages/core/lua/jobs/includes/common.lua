@@ -1,11 +1,13 @@
 --[[
   Shared prelude of every jobs script (the loader in src/jobs/scripts.ts pastes it in place of the
-  `--@include common` line). Every script receives the same 14 keys of one queue, all under one hash tag:
-    KEYS[1] meta (hash: paused, seq, gw, gw:<group>)      KEYS[2] waiting list (priority 0)   KEYS[3] prioritized zset
-    KEYS[4] delayed zset (score runAt)    KEYS[5] active zset (score = lease deadline)
-    KEYS[6] completed zset (score expiry) KEYS[7] failed zset (score expiry) KEYS[8] cancelled zset (score expiry)
-    KEYS[9] events stream                 KEYS[10] wake-up marker list       KEYS[11] idempotency hash
-    KEYS[12] ready groups zset            KEYS[13] active count per group     KEYS[14] rate-limit counter
+  `--@include common` line). Every script receives one key, KEYS[1], the queue's meta hash
+  `<prefix>:j:{queue}:m`, and derives the queue's other keys from it (same hash tag, so one Cluster slot;
+  sending 14 key names with every call cost the worker measurable time per call):
+    m meta (hash: paused, seq, gw, gw:<group>)   w waiting list (priority 0)   p prioritized zset
+    d delayed zset (score runAt)    a active zset (score = lease deadline)
+    c completed zset (score expiry) f failed zset (score expiry) x cancelled zset (score expiry)
+    e events stream                 k wake-up marker list       i idempotency hash
+    G ready groups zset             ga active count per group   rl rate-limit counter
   and the same first three arguments:
     ARGV[1] prefix of job hashes (`<prefix>:j:{queue}:`), ARGV[2] events stream cap, ARGV[3] group concurrency.
   Job hash fields: n name, d data, s state, t created, pr priority, ma max attempts, bo backoff, to timeout,
@@ -13,9 +15,12 @@
   at attempts, sc stalls, cx cancel requested, cd cancel deadline, ik idempotency key, g group,
   kc / kf the job's own retention once completed / once failed or cancelled (ms; 0 = none, -1 = forever).
 ]]
-local KM, KW, KP, KD, KA, KC, KF, KX, KE, KK, KI, KG, KGA, KRL =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11],
-  KEYS[12], KEYS[13], KEYS[14]
+local KM = KEYS[1]
+local queuePrefix = string.sub(KM, 1, -2)
+local KW, KP, KD, KA, KC, KF, KX, KE, KK, KI, KG, KGA, KRL =
+  queuePrefix .. 'w', queuePrefix .. 'p', queuePrefix .. 'd', queuePrefix .. 'a', queuePrefix .. 'c',
+  queuePrefix .. 'f', queuePrefix .. 'x', queuePrefix .. 'e', queuePrefix .. 'k', queuePrefix .. 'i',
+  queuePrefix .. 'G', queuePrefix .. 'ga', queuePrefix .. 'rl'
 local base = ARGV[1]
 local eventsMax = ARGV[2]
 local groupLimit = tonumber(ARGV[3])

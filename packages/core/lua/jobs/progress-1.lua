@@ -1,6 +1,6 @@
 --[[
   Stores an active job's progress and publishes it as an event, fenced by the lease token.
-  KEYS: the 14 queue keys (see includes/common.lua).
+  KEYS[1]: the queue's meta key; the others derive from it (see includes/common.lua).
   ARGV[1..3] common; ARGV[4] local id, ARGV[5] lease token, ARGV[6] progress JSON.
   Returns: 1 stored, 0 lease lost.
 ]]

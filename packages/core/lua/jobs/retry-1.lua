@@ -1,6 +1,6 @@
 --[[
   Puts a failed or cancelled job back to waiting with a fresh set of attempts.
-  KEYS: the 14 queue keys (see includes/common.lua).
+  KEYS[1]: the queue's meta key; the others derive from it (see includes/common.lua).
   ARGV[1..3] common; ARGV[4] local id.
   Returns: the job's state before the call ('' when it does not exist); it moved only if failed/cancelled.
 ]]

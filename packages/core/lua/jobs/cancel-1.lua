@@ -1,7 +1,7 @@
 --[[
   Cancels a job: a waiting or delayed one at once; an active one is flagged, its worker told over pub/sub
   and its lease cut to the grace period so it ends cancelled even if that worker hangs or died.
-  KEYS: the 14 queue keys (see includes/common.lua).
+  KEYS[1]: the queue's meta key; the others derive from it (see includes/common.lua).
   ARGV[1..3] common; ARGV[4] local id, ARGV[5] grace ms, ARGV[6] pub/sub channel of the queue,
   ARGV[7] failed max age ms, ARGV[8] failed keep count (the queue's retention of cancelled jobs).
   Returns: the job's state after the call ('' when the job does not exist).

@@ -1,6 +1,6 @@
 --[[
   Adds jobs (one or a bulk) to a queue.
-  KEYS: the 14 queue keys (see includes/common.lua).
+  KEYS[1]: the queue's meta key; the others derive from it (see includes/common.lua).
   ARGV[1..3] common; ARGV[4] number of jobs; then 12 fields per job:
     local id, task name, data (JSON), priority, max attempts, backoff (JSON or ''), timeout ms,
     delay ms (0 = now), idempotency key (or ''), group (or ''), the job's own retention once completed

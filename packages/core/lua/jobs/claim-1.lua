@@ -1,6 +1,6 @@
 --[[
   Claims up to N jobs with a lease (promoting due delayed jobs first).
-  KEYS: the 14 queue keys (see includes/common.lua).
+  KEYS[1]: the queue's meta key; the others derive from it (see includes/common.lua).
   ARGV[1..3] common; ARGV[4] count, ARGV[5] worker id, ARGV[6] lease ms, ARGV[7] rate limit max (0 = none),
   ARGV[8] rate limit window ms, ARGV[9] idle token of the calling fetch loop ('' = none), ARGV[10] its
   wait ms. With a token, the loop's idle registration ends and the jobs already handed to its inbox

@@ -2,7 +2,7 @@
   Housekeeping any worker runs now and then: jobs whose lease expired go back to waiting (or end
   cancelled when cancellation was requested, or failed after too many stalls), due delayed jobs are
   promoted, and finished jobs past their retention are removed.
-  KEYS: the 14 queue keys (see includes/common.lua).
+  KEYS[1]: the queue's meta key; the others derive from it (see includes/common.lua).
   ARGV[1..3] common; ARGV[4] max stalls, ARGV[5] completed max age ms, ARGV[6] completed keep count,
   ARGV[7] failed max age ms, ARGV[8] failed keep count, ARGV[9] max jobs handled per step.
   Returns: { jobs recovered, jobs ended (cancelled or failed by stalls) }.

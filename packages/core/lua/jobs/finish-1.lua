@@ -1,13 +1,13 @@
 --[[
   Records the outcomes of active jobs (a batch: acks of one worker gathered in one tick), each fenced by
   its lease token, then claims the next jobs for that worker: complete-and-claim in one round trip.
-  KEYS: the 14 queue keys (see includes/common.lua).
+  KEYS[1]: the queue's meta key; the others derive from it (see includes/common.lua).
   ARGV[1..3] common; ARGV[4] completed max age ms, ARGV[5] completed keep count, ARGV[6] failed max age
   ms, ARGV[7] failed keep count, ARGV[8] claim count, ARGV[9] worker id, ARGV[10] lease ms,
   ARGV[11] rate limit max, ARGV[12] rate limit window ms, ARGV[13] number of outcomes, then 5 fields per
   outcome: local id, lease token, outcome (completed | failed | retry | cancelled | release),
   payload (result or error JSON, or ''), retry delay ms.
-  Returns: { { state recorded per outcome ('' when its lease was lost) }, claim reply (see claim-14.lua) }.
+  Returns: { { state recorded per outcome ('' when its lease was lost) }, claim reply (see claim-1.lua) }.
 ]]
 --@include common
 local completedAge, completedKeep = tonumber(ARGV[4]), tonumber(ARGV[5])

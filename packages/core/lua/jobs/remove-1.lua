@@ -1,6 +1,6 @@
 --[[
   Deletes a job that is not active.
-  KEYS: the 14 queue keys (see includes/common.lua).
+  KEYS[1]: the queue's meta key; the others derive from it (see includes/common.lua).
   ARGV[1..3] common; ARGV[4] local id.
   Returns: the job's state ('' when it does not exist); an active job is left as is.
 ]]
