@@ -205,7 +205,7 @@ export async function waitOnHub<TResult>(
   hub: EventHub,
   id: string,
   timeoutMs: number,
-  getJob: () => Promise<JobRecord | undefined>,
+  getJob: () => Promise<Pick<JobRecord, 'state' | 'result' | 'error'> | undefined>,
   recentFinalEvent: () => Promise<JobEvent | undefined>,
 ): Promise<TResult> {
   let settle: ((event: JobEvent) => void) | undefined;

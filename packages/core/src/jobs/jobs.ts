@@ -14,12 +14,21 @@ import {
   toRetentionRule,
   type RetentionOption,
 } from './options.js';
-import { newLocalId, parseJobId, publicId, toRecord } from './records.js';
+import { newLocalId, parseJobId, parseJson, publicId, toRecord } from './records.js';
 import { RedisJobStore } from './redis-store.js';
 import { EnqueueSpool } from './spool.js';
 import type { JobStore, NewJob } from './store.js';
 import type { Task, TaskDefinition, TaskHandler } from './tasks.js';
-import type { JobEvent, JobOptions, JobRecord, JobState, ListJobsOptions, TaskDefaults, WorkerInfo } from './types.js';
+import type {
+  JobErrorInfo,
+  JobEvent,
+  JobOptions,
+  JobRecord,
+  JobState,
+  ListJobsOptions,
+  TaskDefaults,
+  WorkerInfo,
+} from './types.js';
 import { Worker, type WorkerOptions } from './worker.js';
 
 export interface JobsOptions {
@@ -171,6 +180,18 @@ export class Jobs {
     return worker;
   }
 
+  /** What `waitForResult` needs of a job: its state, and its result or error (no payload read). */
+  private async getOutcome(id: string): Promise<Pick<JobRecord, 'state' | 'result' | 'error'> | undefined> {
+    const { queue, localId } = parseJobId(id);
+    if (this.spool?.find(queue, localId)) return { state: 'spooled' };
+    const outcome = await this.store.getOutcome(queue, localId);
+    if (!outcome) return undefined;
+    const record: Pick<JobRecord, 'state' | 'result' | 'error'> = { state: outcome.s as JobState };
+    if (outcome.r !== undefined) record.result = parseJson(outcome.r);
+    if (outcome.e !== undefined) record.error = parseJson(outcome.e) as JobErrorInfo;
+    return record;
+  }
+
   async getJob(id: string): Promise<JobRecord | undefined> {
     const { queue, localId } = parseJobId(id);
     const spooled = this.spool?.find(queue, localId);
@@ -274,7 +295,7 @@ export class Jobs {
       hub,
       id,
       timeoutMs,
-      () => this.getJob(id),
+      () => this.getOutcome(id),
       () => findRecentFinalEvent(this.store, queue, id),
     );
   }

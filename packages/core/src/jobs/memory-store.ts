@@ -97,6 +97,15 @@ export class MemoryJobStore implements JobStore {
     return this.queue(queue).remove(localId, Date.now());
   }
 
+  async getOutcome(queue: string, localId: string): Promise<{ s: string; r?: string; e?: string } | undefined> {
+    const fields = this.queues.get(queue)?.jobs.get(localId);
+    if (!fields?.s) return undefined;
+    const outcome: { s: string; r?: string; e?: string } = { s: fields.s };
+    if (fields.r !== undefined) outcome.r = fields.r;
+    if (fields.e !== undefined) outcome.e = fields.e;
+    return outcome;
+  }
+
   async get(queue: string, localId: string): Promise<RawJob | undefined> {
     const fields = this.queues.get(queue)?.jobs.get(localId);
     return fields ? { localId, fields: { ...fields } } : undefined;

@@ -28,7 +28,7 @@ export function parseJobId(id: unknown): { queue: string; localId: string } {
   return { queue: id.slice(0, at), localId: id.slice(at + 1) };
 }
 
-function parseJson(text: string | undefined): unknown {
+export function parseJson(text: string | undefined): unknown {
   if (text === undefined || text === '') return undefined;
   try {
     return JSON.parse(text) as unknown;

@@ -173,6 +173,15 @@ export class RedisJobStore implements JobStore {
     return state === '' ? undefined : (state as JobState);
   }
 
+  async getOutcome(queue: string, localId: string): Promise<{ s: string; r?: string; e?: string } | undefined> {
+    const [s, r, e] = await this.run(() => this.redis.hmget(this.keys.queue(queue).jobBase + localId, 's', 'r', 'e'));
+    if (s === null || s === undefined) return undefined;
+    const outcome: { s: string; r?: string; e?: string } = { s };
+    if (r !== null && r !== undefined) outcome.r = r;
+    if (e !== null && e !== undefined) outcome.e = e;
+    return outcome;
+  }
+
   async get(queue: string, localId: string): Promise<RawJob | undefined> {
     return (await this.getMany(queue, [localId]))[0];
   }

@@ -148,6 +148,8 @@ export interface JobStore {
   /** Returns the state before the call, or undefined; an active job is not removed. */
   remove(queue: string, localId: string): Promise<JobState | undefined>;
   get(queue: string, localId: string): Promise<RawJob | undefined>;
+  /** State, result and error of a job (fields s, r, e), or undefined: what a waiter needs, without the rest. */
+  getOutcome(queue: string, localId: string): Promise<{ s: string; r?: string; e?: string } | undefined>;
   getMany(queue: string, localIds: readonly string[]): Promise<Array<RawJob | undefined>>;
   /** Local ids in a state, oldest first (waiting: in claim order), from `offset`. */
   listIds(queue: string, state: Exclude<JobState, 'spooled'>, offset: number, count: number): Promise<string[]>;
