@@ -26,7 +26,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /**
  * Gathers the outcomes a worker records into one script call per queue, which also claims the jobs
  * those acks ask for. Under load, 50 no-op jobs finishing together cost one round trip and one script
- * run instead of fifty. A batch goes out at the end of the event-loop turn, or at once when it reaches
+ * run instead of fifty. A batch goes out once the jobs finishing in the current callback and its
+ * promise jobs have all queued theirs (`process.nextTick`: sooner than `setImmediate`, which also waited
+ * for the rest of the poll phase and cost a lone job ~0.1 ms at p50), or at once when it reaches
  * `flushAt`: then Redis records it while this process goes on running jobs, instead of the two sides
  * taking turns.
  */
@@ -54,7 +56,7 @@ export class AckBatcher {
       }
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        process.nextTick(() => this.flush());
       }
     });
   }
