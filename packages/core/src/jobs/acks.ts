@@ -26,11 +26,11 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /**
  * Gathers the outcomes a worker records into one script call per queue, which also claims the jobs
  * those acks ask for. Under load, 50 no-op jobs finishing together cost one round trip and one script
- * run instead of fifty. A batch goes out once the jobs finishing in the current callback and its
- * promise jobs have all queued theirs (`process.nextTick`: sooner than `setImmediate`, which also waited
- * for the rest of the poll phase and cost a lone job ~0.1 ms at p50), or at once when it reaches
- * `flushAt`: then Redis records it while this process goes on running jobs, instead of the two sides
- * taking turns.
+ * run instead of fifty. A batch goes out at the end of the event-loop turn (`setImmediate`: jobs that
+ * end in different timer or I/O callbacks of one turn share it), sooner for a `lone` outcome (the
+ * worker has nothing else running: `process.nextTick`, which saved a lone job ~0.1 ms at p50), or at
+ * once when it reaches `flushAt`: then Redis records it while this process goes on running jobs,
+ * instead of the two sides taking turns.
  */
 export class AckBatcher {
   private readonly pending = new Map<string, PendingAck[]>();
@@ -44,7 +44,7 @@ export class AckBatcher {
     private readonly flushAt: number = MAX_BATCH,
   ) {}
 
-  finish(queue: string, item: FinishItem, want: number): Promise<AckReply> {
+  finish(queue: string, item: FinishItem, want: number, lone = false): Promise<AckReply> {
     return new Promise((resolve) => {
       let list = this.pending.get(queue);
       if (!list) this.pending.set(queue, (list = []));
@@ -56,7 +56,8 @@ export class AckBatcher {
       }
       if (!this.scheduled) {
         this.scheduled = true;
-        process.nextTick(() => this.flush());
+        if (lone) process.nextTick(() => this.flush());
+        else setImmediate(() => this.flush());
       }
     });
   }

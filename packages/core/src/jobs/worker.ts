@@ -370,7 +370,9 @@ export class Worker {
   ): Promise<ClaimedJob | undefined> {
     this.unacked++;
     if (refill > 0) this.refilling.set(queue, (this.refilling.get(queue) ?? 0) + refill);
-    const reply = await this.acks.finish(queue, item, own + refill);
+    // Nothing else running here: no other outcome is coming to share the batch, so send it sooner.
+    const lone = this.running.size === 0;
+    const reply = await this.acks.finish(queue, item, own + refill, lone);
     this.unacked--;
     if (refill > 0) this.refilling.set(queue, (this.refilling.get(queue) ?? 0) - refill);
     this.metrics?.finished(queue, reply.state ?? 'lost', elapsedMs / 1000);
