@@ -1,5 +1,6 @@
 // Runs ONE measurement of ONE system in this (fresh) Node process and prints its result as JSON on
 // the last line of stdout. Started by run.mjs:  node child.mjs <system> <scenario> <port>
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { delta, snapshot } from './redis-stats.mjs';
@@ -80,15 +81,58 @@ async function latency() {
   for (let i = 0; i < Number(process.env.BENCH_WARMUP ?? 50); i++)
     await instance.roundTrip({ i, kind: 'warmup' }, JOB_TIMEOUT_MS);
   const samples = [];
+  const cpu0 = process.cpuUsage();
+  const threads0 = threadTimes();
   for (let i = 0; i < total; i++) {
     const started = performance.now();
     await instance.roundTrip({ i, kind: 'bench' }, JOB_TIMEOUT_MS);
     samples.push(performance.now() - started);
   }
+  const cpu = process.cpuUsage(cpu0);
+  const threads = threadTimes(threads0);
   await instance.close();
   samples.sort((a, b) => a - b);
   const pick = (q) => samples[Math.min(samples.length - 1, Math.ceil(q * samples.length) - 1)];
-  return { jobs: total, p50: pick(0.5), p95: pick(0.95), p99: pick(0.99), max: samples.at(-1) };
+  return {
+    jobs: total,
+    p50: pick(0.5),
+    p95: pick(0.95),
+    p99: pick(0.99),
+    max: samples.at(-1),
+    cpuMicrosPerJob: (cpu.user + cpu.system) / total,
+    ...(threads && {
+      mainThreadWaitMicrosPerJob: threads.mainWaitNs / 1000 / total,
+      otherThreadsMicrosPerJob: threads.otherRunNs / 1000 / total,
+    }),
+  };
+}
+
+/**
+ * On Linux, the run and run-queue wait time of this process's threads (/proc schedstat): how long the
+ * main thread was ready to run but had no core, and how much CPU V8's helper threads (GC, compiler)
+ * took. Undefined elsewhere.
+ */
+function threadTimes(since) {
+  let tids;
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return undefined;
+  }
+  let mainWaitNs = 0;
+  let otherRunNs = 0;
+  for (const tid of tids) {
+    let fields;
+    try {
+      fields = readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    } catch {
+      continue;
+    }
+    if (Number(tid) === process.pid) mainWaitNs = fields[1];
+    else otherRunNs += fields[0];
+  }
+  if (!since) return { mainWaitNs, otherRunNs };
+  return { mainWaitNs: mainWaitNs - since.mainWaitNs, otherRunNs: otherRunNs - since.otherRunNs };
 }
 
 async function memory() {

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import { toEvent, toRecord, TERMINAL_EVENTS } from './records.js';
+import { toEvent, toRecord, TERMINAL_EVENTS, type LocalIdSource } from './records.js';
 import type { JobStore, RawEvent } from './store.js';
 import { BackplaneError } from '../errors.js';
 import { JobFailedError } from './errors.js';
@@ -8,6 +8,9 @@ import type { JobErrorInfo, JobEvent, JobRecord, JobState } from './types.js';
 const BLOCK_MS = 2000;
 const BATCH = 500;
 const LINGER_MS = 10_000;
+/** Bounds on the final events kept for jobs nobody waits on yet (see EventHub.early). */
+const EARLY_MAX_EVENTS = 1000;
+const EARLY_MAX_BYTES = 1 << 20;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /**
@@ -75,30 +78,86 @@ export class EventHub {
   private stopped = false;
   private lingering: NodeJS.Timeout | undefined;
   private unsubscribe: (() => Promise<void>) | undefined;
+  /**
+   * Jobs of `ids` numbered from here on were created while this hub was hearing every final event, so
+   * their end reaches it: a waiter need not read the job first. Raised after a gap in the subscription
+   * and when an early event is dropped; Infinity until the hub is ready.
+   */
+  private coveredFrom = Infinity;
+  /** Final events of covered jobs that ended before anyone waited on them (bounded; oldest dropped). */
+  private readonly early = new Map<string, RawEvent>();
+  private earlyBytes = 0;
 
   constructor(
     private readonly store: JobStore,
     private readonly queue: string,
     private readonly logger: Logger,
     private readonly onIdle: () => void,
+    private readonly ids?: LocalIdSource,
   ) {
     if (this.store.onFinished) {
       this.ready = this.store
         .onFinished(
           queue,
           (raw) => this.dispatch(raw),
-          () => void this.recheck(),
+          () => {
+            this.uncoverUpToNow();
+            void this.recheck();
+          },
         )
         .then((unsubscribe) => {
           if (this.stopped) void unsubscribe();
           else this.unsubscribe = unsubscribe;
+          this.coverFromNow();
         });
     } else {
       this.ready = this.store.lastEventId(queue).then((id) => {
+        this.coverFromNow();
         void this.loop(id);
       });
     }
     this.ready.catch(() => this.stop());
+  }
+
+  /**
+   * For a job this hub covers: its final event if it came before the caller listened (taken out),
+   * else null — then the event is still to come. Undefined when the hub does not cover the job and
+   * the caller must read it. Call after `listen` resolved.
+   */
+  takeEarly(localId: string): JobEvent | null | undefined {
+    const number = this.ids?.numberOf(localId);
+    if (number === undefined || number < this.coveredFrom) return undefined;
+    const raw = this.early.get(localId);
+    if (!raw) return null;
+    this.early.delete(localId);
+    this.earlyBytes -= raw.data?.length ?? 0;
+    return toEvent(this.queue, raw);
+  }
+
+  private coverFromNow(): void {
+    if (this.ids && this.coveredFrom === Infinity) this.coveredFrom = this.ids.upcoming;
+  }
+
+  /** Events may have been lost: jobs made so far are read by their waiters again. */
+  private uncoverUpToNow(): void {
+    if (!this.ids) return;
+    this.coveredFrom = Math.max(this.coveredFrom === Infinity ? 0 : this.coveredFrom, this.ids.upcoming);
+    this.early.clear();
+    this.earlyBytes = 0;
+  }
+
+  private keepEarly(raw: RawEvent): void {
+    const number = this.ids?.numberOf(raw.localId);
+    if (number === undefined || number < this.coveredFrom || !TERMINAL_EVENTS.has(raw.type)) return;
+    this.early.set(raw.localId, raw);
+    this.earlyBytes += raw.data?.length ?? 0;
+    while (this.early.size > EARLY_MAX_EVENTS || this.earlyBytes > EARLY_MAX_BYTES) {
+      const [localId, dropped] = this.early.entries().next().value as [string, RawEvent];
+      this.early.delete(localId);
+      this.earlyBytes -= dropped.data?.length ?? 0;
+      // Its waiter, if one comes, must read the job: stop covering every job up to the dropped one.
+      this.coveredFrom = Math.max(this.coveredFrom, (this.ids?.numberOf(localId) ?? 0) + 1);
+    }
   }
 
   /** Resolves once the hub reads from a known point; every event after it reaches listeners. */
@@ -141,6 +200,7 @@ export class EventHub {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.lingering);
+    this.early.clear();
     this.controller.abort();
     void this.unsubscribe?.();
     this.onIdle();
@@ -148,7 +208,10 @@ export class EventHub {
 
   private dispatch(raw: RawEvent): void {
     const set = this.listeners.get(toEventJobId(this.queue, raw.localId));
-    if (!set) return;
+    if (!set) {
+      this.keepEarly(raw);
+      return;
+    }
     const event = toEvent(this.queue, raw);
     for (const listener of [...set]) listener(event);
   }
@@ -215,30 +278,39 @@ export async function waitOnHub<TResult>(
   });
   let timer: NodeJS.Timeout | undefined;
   try {
-    const job = await getJob();
-    if (!job) {
-      // A job kept for no time (retention 0) may have ended before this waiter listened: its final
-      // event, which carries the outcome, is still in the stream.
-      const ended = await recentFinalEvent();
-      if (!ended || ended.type === 'removed') throw jobNotFound(id);
-      return outcomeOf<TResult>(id, ended.type as JobState, ended.data, ended.data as JobErrorInfo | undefined);
-    }
-    if (job.state === 'completed' || job.state === 'failed' || job.state === 'cancelled') {
-      return outcomeOf<TResult>(id, job.state, job.result, job.error);
+    const early = hub.takeEarly(id.slice(id.lastIndexOf(':') + 1));
+    if (early) return finalOutcome<TResult>(id, early);
+    // A job the hub covers (early === null) needs no read: its end is still to come, to the listener.
+    if (early === undefined) {
+      const job = await getJob();
+      if (!job) {
+        // A job kept for no time (retention 0) may have ended before this waiter listened: its final
+        // event, which carries the outcome, is still in the stream.
+        const ended = await recentFinalEvent();
+        if (!ended) throw jobNotFound(id);
+        return finalOutcome<TResult>(id, ended);
+      }
+      if (job.state === 'completed' || job.state === 'failed' || job.state === 'cancelled') {
+        return outcomeOf<TResult>(id, job.state, job.result, job.error);
+      }
     }
     const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
     const event = await Promise.race([finished, timedOut]);
     if (event === 'timeout') {
       throw new BackplaneError('E_TIMEOUT', `job ${id} did not finish within ${timeoutMs} ms`, { details: { id } });
     }
-    if (event.type === 'removed') throw jobNotFound(id);
     // The final event carries the result or error, so no further read is needed (and a job kept for
     // no time at all still reports its result).
-    return outcomeOf<TResult>(id, event.type as JobState, event.data, event.data as JobErrorInfo | undefined);
+    return finalOutcome<TResult>(id, event);
   } finally {
     clearTimeout(timer);
     unlisten();
   }
+}
+
+function finalOutcome<TResult>(id: string, event: JobEvent): TResult {
+  if (event.type === 'removed') throw jobNotFound(id);
+  return outcomeOf<TResult>(id, event.type as JobState, event.data, event.data as JobErrorInfo | undefined);
 }
 
 function outcomeOf<TResult>(id: string, state: JobState, result: unknown, error: JobErrorInfo | undefined): TResult {

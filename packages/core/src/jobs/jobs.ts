@@ -14,7 +14,7 @@ import {
   toRetentionRule,
   type RetentionOption,
 } from './options.js';
-import { newLocalId, parseJobId, parseJson, publicId, toRecord } from './records.js';
+import { LocalIdSource, parseJobId, parseJson, publicId, toRecord } from './records.js';
 import { RedisJobStore } from './redis-store.js';
 import { EnqueueSpool } from './spool.js';
 import type { JobStore, NewJob } from './store.js';
@@ -73,6 +73,8 @@ export class Jobs {
   private readonly cancelGraceMs: number;
   private readonly workers = new Set<Worker>();
   private readonly hubs = new Map<string, EventHub>();
+  /** Ids of the jobs this instance creates: its event hubs know them, so waiting on one reads nothing. */
+  private readonly ids = new LocalIdSource();
   private readonly knownQueues = new Set<string>();
   private readonly spool: EnqueueSpool | undefined;
   private closed = false;
@@ -156,7 +158,7 @@ export class Jobs {
     const byQueue = new Map<string, Array<{ index: number; job: NewJob }>>();
     items.forEach((item, index) => {
       const argument = items.length === 1 ? 'options' : `items[${index}].options`;
-      const { queue, job } = buildJob(name, item.data, item.options ?? {}, task.defaults, newLocalId(), argument);
+      const { queue, job } = buildJob(name, item.data, item.options ?? {}, task.defaults, this.ids.next(), argument);
       let list = byQueue.get(queue);
       if (!list) byQueue.set(queue, (list = []));
       list.push({ index, job });
@@ -286,9 +288,15 @@ export class Jobs {
     const timeoutMs = toMilliseconds(options.timeout ?? 30_000, 'timeout');
     let hub = this.hubs.get(queue);
     if (!hub || hub.closed) {
-      hub = new EventHub(this.store, queue, this.logger, () => {
-        if (this.hubs.get(queue) === hub) this.hubs.delete(queue);
-      });
+      hub = new EventHub(
+        this.store,
+        queue,
+        this.logger,
+        () => {
+          if (this.hubs.get(queue) === hub) this.hubs.delete(queue);
+        },
+        this.ids,
+      );
       this.hubs.set(queue, hub);
     }
     return waitOnHub<TResult>(

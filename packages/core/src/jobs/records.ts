@@ -5,15 +5,36 @@ import type { JobErrorInfo, JobEvent, JobProgress, JobRecord, JobState } from '.
 
 /**
  * Public job ids are `<queue>:<local id>`, so any process can find a job's queue (and its Redis slot)
- * from the id alone. Local ids are a random per-process prefix plus a counter: unique without a round
- * trip, short (bytes per job matter), and never containing ':'.
+ * from the id alone. Local ids are a random prefix plus a counter: unique without a round trip, short
+ * (bytes per job matter), and never containing ':'. Each `Jobs` instance has a source of its own, so
+ * it can tell the jobs it created, and in which order, from their ids alone.
  */
-const processPrefix = randomBytes(6).toString('base64url');
-let counter = 0;
+export class LocalIdSource {
+  private readonly prefix = randomBytes(6).toString('base64url');
+  private counter = 0;
+
+  next(): string {
+    this.counter += 1;
+    return this.prefix + this.counter.toString(36);
+  }
+
+  /** The number the next id will carry. */
+  get upcoming(): number {
+    return this.counter + 1;
+  }
+
+  /** The number in an id made by this source; undefined for any other id. */
+  numberOf(localId: string): number | undefined {
+    if (!localId.startsWith(this.prefix)) return undefined;
+    const value = parseInt(localId.slice(this.prefix.length), 36);
+    return Number.isSafeInteger(value) ? value : undefined;
+  }
+}
+
+const processIds = new LocalIdSource();
 
 export function newLocalId(): string {
-  counter += 1;
-  return processPrefix + counter.toString(36);
+  return processIds.next();
 }
 
 export function publicId(queue: string, localId: string): string {

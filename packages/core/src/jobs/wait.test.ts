@@ -24,6 +24,28 @@ describe('waitForResult on Redis', { skip }, () => {
   let server: RedisServerHandle;
   let connection: RedisConnection;
 
+  /** Reads of job outcomes and event streams sent by clients from now on (MONITOR; scripts' own calls left out). */
+  async function watchReads(): Promise<{ count: () => Promise<Record<string, number>>; stop: () => Promise<void> }> {
+    const monitor = await connection.client.duplicate().monitor();
+    const seen: Record<string, number> = {};
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      const command = (args[0] ?? '').toLowerCase();
+      if (source === 'lua' || !['hmget', 'xrange', 'xrevrange', 'xread'].includes(command)) return;
+      seen[command] = (seen[command] ?? 0) + 1;
+    });
+    return {
+      count: async () => {
+        // MONITOR lines trail the replies: a PING through the same server flushes what came before.
+        await connection.client.ping();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return { ...seen };
+      },
+      stop: async () => {
+        monitor.disconnect();
+      },
+    };
+  }
+
   before(async () => {
     server = await startRedisServer();
     connection = new RedisConnection({ name: 'jobs', url: server.url });
@@ -94,6 +116,90 @@ describe('waitForResult on Redis', { skip }, () => {
       await connection.client.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
       open();
       assert.equal(await result, 'done');
+    } finally {
+      await worker.close({ graceMs: 0 });
+      await jobs.close();
+    }
+  });
+
+  it('waiting on a job this instance created reads nothing once its queue has a listener', async () => {
+    const jobs = createJobs({ connection, keyPrefix: 'w4', retention: { completed: { count: 0 } } });
+    jobs.defineTask('triple', async (n: number) => n * 3, { queue: 'w4' });
+    const worker = jobs.createWorker({ queues: ['w4'], concurrency: 4 });
+    try {
+      await worker.start();
+      // The first wait starts the queue's listener, and reads the job: it was made before the listener.
+      assert.equal(await jobs.waitForResult(await jobs.enqueue('triple', 1), { timeout: 5000 }), 3);
+      const reads = await watchReads();
+      for (let n = 2; n <= 6; n++) {
+        assert.equal(await jobs.waitForResult(await jobs.enqueue('triple', n), { timeout: 5000 }), n * 3);
+      }
+      // Ended and deleted (retention 0) before anyone waited: the listener kept its outcome.
+      const early = await jobs.enqueue('triple', 7);
+      await until(async () => (await jobs.getJob(early)) === undefined);
+      assert.equal(await jobs.waitForResult(early, { timeout: 5000 }), 21);
+      assert.deepEqual(await reads.count(), {});
+      // A job made by another instance is read as before: its record (gone: retention 0), then the
+      // stream for its final event.
+      const other = createJobs({ connection, keyPrefix: 'w4' });
+      other.defineTask('triple', async (n: number) => n * 3, { queue: 'w4' });
+      const foreign = await other.enqueue('triple', 8);
+      await until(async () => (await jobs.getJob(foreign)) === undefined);
+      assert.equal(await jobs.waitForResult(foreign, { timeout: 5000 }), 24);
+      assert.deepEqual(await reads.count(), { hmget: 1, xread: 1 });
+      await other.close();
+      await reads.stop();
+    } finally {
+      await worker.close({ graceMs: 0 });
+      await jobs.close();
+    }
+  });
+
+  it('finds the outcome of a job whose early event the listener had to drop', async () => {
+    const jobs = createJobs({ connection, keyPrefix: 'w5', retention: { completed: { count: 0 } } });
+    jobs.defineTask('square', async (n: number) => n * n, { queue: 'w5' });
+    const worker = jobs.createWorker({ queues: ['w5'], concurrency: 50 });
+    try {
+      await worker.start();
+      assert.equal(await jobs.waitForResult(await jobs.enqueue('square', 1), { timeout: 5000 }), 1);
+      // More jobs end unwatched than the listener keeps (1,000): the oldest outcomes are dropped.
+      const ids = await jobs.enqueueBulk(
+        'square',
+        Array.from({ length: 1200 }, (_, n) => ({ data: n })),
+      );
+      await until(async () => (await jobs.counts('w5')).waiting + (await jobs.counts('w5')).active === 0, 20_000);
+      assert.equal(await jobs.waitForResult(ids[0] as string, { timeout: 5000 }), 0);
+      assert.equal(await jobs.waitForResult(ids[5] as string, { timeout: 5000 }), 25);
+      assert.equal(await jobs.waitForResult(ids[1199] as string, { timeout: 5000 }), 1199 * 1199);
+    } finally {
+      await worker.close({ graceMs: 0 });
+      await jobs.close();
+    }
+  });
+
+  it('reads a job that ended while the listener was cut, before anyone waited on it', async () => {
+    const jobs = createJobs({ connection, keyPrefix: 'w6' });
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    jobs.defineTask('gated', async () => (await gate, 'late'), { queue: 'w6' });
+    jobs.defineTask('quick', async () => 'quick', { queue: 'w6' });
+    const worker = jobs.createWorker({ queues: ['w6'] });
+    try {
+      await worker.start();
+      assert.equal(await jobs.waitForResult(await jobs.enqueue('quick', null), { timeout: 5000 }), 'quick');
+      const id = await jobs.enqueue('gated', null);
+      await until(async () => (await jobs.getJob(id))?.state === 'active');
+      // The completion is published while no listener is subscribed: the message is lost.
+      await connection.client.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      open();
+      await until(async () => (await jobs.getJob(id))?.state === 'completed');
+      // Subscribed again, and past the listener's own re-checks (right away and 0.5 s later).
+      await until(async () => {
+        const reply = (await connection.client.call('PUBSUB', 'NUMSUB', 'w6:j:{w6}:j:done')) as [string, number];
+        return Number(reply[1]) > 0;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      assert.equal(await jobs.waitForResult(id, { timeout: 2000 }), 'late');
     } finally {
       await worker.close({ graceMs: 0 });
       await jobs.close();
