@@ -320,22 +320,24 @@ function outcomeOf<TResult>(id: string, state: JobState, result: unknown, error:
 
 /**
  * The final event of a job that ended within the last `lookbackMs` (event ids are millisecond times,
- * on both backends), reading at most `maxEvents`; undefined when none is found.
+ * on both backends), reading newest first (a job just ended is near the end, however busy the queue)
+ * at most `maxEvents`; undefined when none is found.
  */
 export async function findRecentFinalEvent(
   store: JobStore,
   queue: string,
   id: string,
   lookbackMs = 60_000,
-  maxEvents = 5000,
+  maxEvents = 20_000,
 ): Promise<JobEvent | undefined> {
-  let afterId = `${Math.max(0, Date.now() - lookbackMs)}-0`;
+  const sinceId = `${Math.max(0, Date.now() - lookbackMs)}-0`;
+  let beforeId: string | undefined;
   for (let read = 0; read < maxEvents;) {
-    const batch = await store.readEvents(queue, afterId, BATCH, 0);
+    const batch = await store.readEventsBackward(queue, beforeId, sinceId, BATCH);
     for (const raw of batch) {
       const event = toEvent(queue, raw);
       if (event.jobId === id && TERMINAL_EVENTS.has(event.type)) return event;
-      afterId = raw.id;
+      beforeId = raw.id;
     }
     read += batch.length;
     if (batch.length < BATCH) return undefined;

@@ -179,6 +179,32 @@ export class MemoryJobStore implements JobStore {
     });
   }
 
+  async readEventsBackward(
+    queue: string,
+    beforeId: string | undefined,
+    sinceId: string,
+    count: number,
+  ): Promise<RawEvent[]> {
+    const events = this.queues.get(queue)?.events ?? [];
+    // Ids only grow: binary search for the first event at or after `beforeId`, then walk back.
+    let end = events.length;
+    if (beforeId !== undefined) {
+      let low = 0;
+      while (low < end) {
+        const middle = (low + end) >>> 1;
+        if (compareIds((events[middle] as RawEvent).id, beforeId) >= 0) end = middle;
+        else low = middle + 1;
+      }
+    }
+    const found: RawEvent[] = [];
+    for (let i = end - 1; i >= 0 && found.length < count; i--) {
+      const event = events[i] as RawEvent;
+      if (compareIds(event.id, sinceId) < 0) break;
+      found.push(event);
+    }
+    return found;
+  }
+
   async lastEventId(queue: string): Promise<string> {
     return this.queues.get(queue)?.events.at(-1)?.id ?? '0-0';
   }

@@ -244,12 +244,19 @@ export class RedisJobStore implements JobStore {
         client.xread('COUNT', String(count), 'BLOCK', String(blockMs), 'STREAMS', key, afterId),
       )) as StreamReply;
     }
-    const entries = reply?.[0]?.[1] ?? [];
-    return entries.map(([id, fields]) => {
-      const map: Record<string, string> = {};
-      for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i] as string] = fields[i + 1] as string;
-      return { id, localId: map.j ?? '', type: map.e ?? '', data: map.d };
-    });
+    return (reply?.[0]?.[1] ?? []).map(toRawEvent);
+  }
+
+  async readEventsBackward(
+    queue: string,
+    beforeId: string | undefined,
+    sinceId: string,
+    count: number,
+  ): Promise<RawEvent[]> {
+    const key = this.keys.queue(queue).events;
+    const end = beforeId === undefined ? '+' : `(${beforeId}`;
+    const entries = await this.run(() => this.redis.xrevrange(key, end, sinceId, 'COUNT', count));
+    return entries.map(toRawEvent);
   }
 
   async lastEventId(queue: string): Promise<string> {
@@ -377,6 +384,12 @@ export class RedisJobStore implements JobStore {
       throw this.connection.unavailable(error);
     }
   }
+}
+
+function toRawEvent([id, fields]: [string, string[]]): RawEvent {
+  const map: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i] as string] = fields[i + 1] as string;
+  return { id, localId: map.j ?? '', type: map.e ?? '', data: map.d };
 }
 
 function claimArgs(request: ClaimRequest): Array<string | number> {

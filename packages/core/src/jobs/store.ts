@@ -156,6 +156,11 @@ export interface JobStore {
   counts(queue: string): Promise<Record<Exclude<JobState, 'spooled'>, number>>;
   /** Events after `afterId` ('0' = from the start, '$' = only new ones); blocks up to `blockMs` if none. */
   readEvents(queue: string, afterId: string, count: number, blockMs: number, signal?: AbortSignal): Promise<RawEvent[]>;
+  /**
+   * Events newest first: before `beforeId` (exclusive; undefined = from the newest) and not older than
+   * `sinceId`, at most `count`.
+   */
+  readEventsBackward(queue: string, beforeId: string | undefined, sinceId: string, count: number): Promise<RawEvent[]>;
   /** The id of the newest event, '0-0' when none. */
   lastEventId(queue: string): Promise<string>;
   setPaused(queue: string, paused: boolean): Promise<void>;

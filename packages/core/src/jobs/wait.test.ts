@@ -126,11 +126,12 @@ describe('waitForResult on Redis', { skip }, () => {
     const jobs = createJobs({ connection, keyPrefix: 'w4', retention: { completed: { count: 0 } } });
     jobs.defineTask('triple', async (n: number) => n * 3, { queue: 'w4' });
     const worker = jobs.createWorker({ queues: ['w4'], concurrency: 4 });
+    let reads: Awaited<ReturnType<typeof watchReads>> | undefined;
     try {
       await worker.start();
       // The first wait starts the queue's listener, and reads the job: it was made before the listener.
       assert.equal(await jobs.waitForResult(await jobs.enqueue('triple', 1), { timeout: 5000 }), 3);
-      const reads = await watchReads();
+      reads = await watchReads();
       for (let n = 2; n <= 6; n++) {
         assert.equal(await jobs.waitForResult(await jobs.enqueue('triple', n), { timeout: 5000 }), n * 3);
       }
@@ -146,10 +147,10 @@ describe('waitForResult on Redis', { skip }, () => {
       const foreign = await other.enqueue('triple', 8);
       await until(async () => (await jobs.getJob(foreign)) === undefined);
       assert.equal(await jobs.waitForResult(foreign, { timeout: 5000 }), 24);
-      assert.deepEqual(await reads.count(), { hmget: 1, xread: 1 });
+      assert.deepEqual(await reads.count(), { hmget: 1, xrevrange: 1 });
       await other.close();
-      await reads.stop();
     } finally {
+      await reads?.stop();
       await worker.close({ graceMs: 0 });
       await jobs.close();
     }

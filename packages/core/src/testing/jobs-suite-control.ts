@@ -196,6 +196,26 @@ export function controlTests({ open, queue, start }: JobsSuiteHarness): void {
     assert.equal(counts.failed, 1);
   });
 
+  it('finds the outcome of a job removed at its end behind thousands of newer events of its queue', async () => {
+    const jobs = await open({ eventsMaxLength: 20_000 });
+    const q = queue();
+    jobs.defineTask('gone', async (n: number) => n + 1, { queue: q, retention: { completed: 0 } });
+    await start(jobs, { queues: [q], concurrency: 50 });
+    // 9,000 events (waiting, active, completed) within the last minute, then the job waited on.
+    await jobs.enqueueBulk(
+      'gone',
+      Array.from({ length: 3000 }, (_, n) => ({ data: n })),
+    );
+    await until(async () => {
+      const counts = await jobs.counts(q);
+      return counts.waiting + counts.active === 0;
+    }, 20_000);
+    const id = await jobs.enqueue('gone', 41);
+    await until(async () => (await jobs.getJob(id)) === undefined, 5000, 'removal at the end');
+    // This instance waits on nothing yet: the waiter must look the outcome up in the stream.
+    assert.equal(await jobs.waitForResult(id, { timeout: 2000 }), 42);
+  });
+
   it('removes a job with retention 0 as soon as it ends, after its outcome went out', async () => {
     const jobs = await open();
     const q = queue();
