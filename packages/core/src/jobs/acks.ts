@@ -78,17 +78,19 @@ export class AckBatcher {
     // again: delivery is at least once.
     for (let attempt = 0; ; attempt++) {
       try {
-        const items = batch.map((ack) => ack.item);
+        const items: FinishItem[] = [];
+        for (const ack of batch) items.push(ack.item);
         const reply = await this.store.finish(queue, items, this.claimRequest(wanted));
         const claimed = reply.next.jobs;
         let taken = 0;
-        batch.forEach((ack, index) => {
+        for (let index = 0; index < batch.length; index++) {
+          const ack = batch[index] as PendingAck;
           const next = claimed.slice(taken, taken + ack.want);
           taken += next.length;
           const state = reply.states[index];
           if (next.length < ack.want) ack.resolve({ state, next, drainedUntil: reply.next.nextAt });
           else ack.resolve({ state, next });
-        });
+        }
         return;
       } catch (error) {
         if (attempt >= 4) {

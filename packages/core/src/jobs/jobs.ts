@@ -141,18 +141,16 @@ export class Jobs {
 
   /** Validates and enqueues one job; returns its id. Nothing is written when validation fails. */
   async enqueue(name: string, data: unknown, options: JobOptions = {}): Promise<string> {
-    const [id] = await this.enqueueBulk(name, [{ data, options }]);
-    return id as string;
+    const task = this.taskToEnqueue(name);
+    const { queue, job } = buildJob(name, data, options, task.defaults, this.ids.next());
+    const [localId] = await this.submit(queue, [job]);
+    this.metrics?.enqueued(queue, 1);
+    return publicId(queue, localId ?? job.localId);
   }
 
   /** Enqueues many jobs of one task (on Redis in script calls of 1,000 jobs); all are validated before any is written. */
   async enqueueBulk(name: string, items: ReadonlyArray<{ data: unknown; options?: JobOptions }>): Promise<string[]> {
-    this.assertOpen();
-    const task = this.tasks.get(name);
-    if (!task)
-      throw new BackplaneError('E_TASK_UNKNOWN', `no task named ${JSON.stringify(name)} is defined`, {
-        details: { argument: 'name', name },
-      });
+    const task = this.taskToEnqueue(name);
     const list: unknown = items;
     if (!Array.isArray(list)) throw new InvalidArgumentError('items', 'must be an array', list);
     const byQueue = new Map<string, Array<{ index: number; job: NewJob }>>();
@@ -390,6 +388,16 @@ export class Jobs {
   /** Iterators end when their caller's signal aborts or when this instance closes, whichever is first. */
   private untilClosed(signal: AbortSignal | undefined): AbortSignal {
     return signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
+  }
+
+  private taskToEnqueue(name: string): TaskDefinition {
+    this.assertOpen();
+    const task = this.tasks.get(name);
+    if (!task)
+      throw new BackplaneError('E_TASK_UNKNOWN', `no task named ${JSON.stringify(name)} is defined`, {
+        details: { argument: 'name', name },
+      });
+    return task;
   }
 
   private assertOpen(): void {

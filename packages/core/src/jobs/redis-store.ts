@@ -3,9 +3,10 @@ import type { RedisConnection } from '../redis/connection.js';
 import { jobsKeys, type JobsKeys } from './keys.js';
 import { subscribeFinished, whenReady } from './redis-finished.js';
 import { listWaiting } from './redis-list.js';
-import { defineJobScripts, runScript, type ScriptName } from './scripts.js';
+import { checkJobScripts, runScript, type ScriptName } from './scripts.js';
 import type {
   ClaimBatch,
+  ClaimedJob,
   ClaimRequest,
   FinishItem,
   FinishReply,
@@ -43,18 +44,20 @@ export class RedisJobStore implements JobStore {
     this.redis = connection.client;
     this.keys = jobsKeys(options.keyPrefix ?? 'bp');
     this.options = options;
-    defineJobScripts(this.redis);
+    checkJobScripts();
   }
 
   async add(queue: string, jobs: readonly NewJob[]): Promise<string[]> {
-    // One script call per slice: a call with all ARGV of a huge bulk overflows the JS stack (ioredis
-    // spreads them) and would block Redis for its whole length. Callers validate every job first.
-    const ids: string[] = [];
+    // One script call per slice: a huge bulk in one call would block Redis for its whole length.
+    // Callers validate every job first.
+    let ids: string[] = [];
     for (let start = 0; start < jobs.length; start += ADD_SLICE) {
-      const slice = jobs.slice(start, start + ADD_SLICE);
-      const args: Array<string | number> = [slice.length];
-      for (const job of slice) {
-        args.push(
+      const end = Math.min(jobs.length, start + ADD_SLICE);
+      const argv = this.scriptArgs(queue);
+      argv.push(end - start);
+      for (let i = start; i < end; i++) {
+        const job = jobs[i] as NewJob;
+        argv.push(
           job.localId,
           job.name,
           job.data,
@@ -69,37 +72,36 @@ export class RedisJobStore implements JobStore {
           job.keepFailedMs ?? '',
         );
       }
-      ids.push(...((await this.script(queue, 'add', args)) as string[]));
+      const added = (await this.script('add', argv)) as string[];
+      ids = start === 0 ? added : ids.concat(added);
     }
     return ids;
   }
 
   async claim(queue: string, request: ClaimRequest): Promise<ClaimBatch> {
-    const args = [...claimArgs(request), request.idle?.token ?? '', request.idle?.waitMs ?? 0];
-    const reply = (await this.script(queue, 'claim', args)) as unknown[];
+    const argv = this.scriptArgs(queue);
+    pushClaimArgs(argv, request);
+    argv.push(request.idle?.token ?? '', request.idle?.waitMs ?? 0);
+    const reply = (await this.script('claim', argv)) as unknown[];
     const registered = reply.pop() === 1;
-    return { ...parseClaim(reply, 0), registered };
+    return parseClaim(reply, registered);
   }
 
   async finish(queue: string, items: readonly FinishItem[], next: ClaimRequest): Promise<FinishReply> {
     const { completed, failed } = this.options.retention;
-    const args: Array<string | number> = [
-      completed.ageMs,
-      completed.keep,
-      failed.ageMs,
-      failed.keep,
-      ...claimArgs(next),
-    ];
-    args.push(items.length);
-    for (const { localId, token, outcome } of items) {
+    const argv = this.scriptArgs(queue);
+    argv.push(completed.ageMs, completed.keep, failed.ageMs, failed.keep);
+    pushClaimArgs(argv, next);
+    argv.push(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const { localId, token, outcome } = items[i] as FinishItem;
       const payload = outcome.kind === 'completed' ? outcome.result : outcome.kind === 'release' ? '' : outcome.error;
-      args.push(localId, token, outcome.kind, payload, outcome.kind === 'retry' ? outcome.delayMs : 0);
+      argv.push(localId, token, outcome.kind, payload, outcome.kind === 'retry' ? outcome.delayMs : 0);
     }
-    const [states, claim] = (await this.script(queue, 'finish', args)) as [string[], unknown[]];
-    return {
-      states: states.map((state) => (state === '' ? undefined : (state as JobState))),
-      next: parseClaim(claim, 0),
-    };
+    const reply = (await this.script('finish', argv)) as [string[], unknown[]];
+    const states: Array<JobState | undefined> = [];
+    for (const state of reply[0]) states.push(state === '' ? undefined : (state as JobState));
+    return { states, next: parseClaim(reply[1]) };
   }
 
   async extend(
@@ -108,25 +110,23 @@ export class RedisJobStore implements JobStore {
     leaseMs: number,
   ): Promise<LeaseStatus[]> {
     if (leases.length === 0) return [];
-    const args: Array<string | number> = [leaseMs];
-    for (const lease of leases) args.push(lease.localId, lease.token);
-    return (await this.script(queue, 'extend', args)) as LeaseStatus[];
+    const argv = this.scriptArgs(queue);
+    argv.push(leaseMs);
+    for (const lease of leases) argv.push(lease.localId, lease.token);
+    return (await this.script('extend', argv)) as LeaseStatus[];
   }
 
   async progress(queue: string, localId: string, token: string, progress: string): Promise<boolean> {
-    return (await this.script(queue, 'progress', [localId, token, progress])) === 1;
+    const argv = this.scriptArgs(queue);
+    argv.push(localId, token, progress);
+    return (await this.script('progress', argv)) === 1;
   }
 
   async maintain(queue: string): Promise<number> {
     const { completed, failed } = this.options.retention;
-    const reply = (await this.script(queue, 'maintain', [
-      this.options.maxStalls,
-      completed.ageMs,
-      completed.keep,
-      failed.ageMs,
-      failed.keep,
-      500,
-    ])) as number[];
+    const argv = this.scriptArgs(queue);
+    argv.push(this.options.maxStalls, completed.ageMs, completed.keep, failed.ageMs, failed.keep, 500);
+    const reply = (await this.script('maintain', argv)) as number[];
     return reply[0] ?? 0;
   }
 
@@ -146,30 +146,31 @@ export class RedisJobStore implements JobStore {
     const inbox = k.inbox(idleToken);
     const popped = await this.blockingCall(signal, (client) => client.blpop(inbox, k.marker, seconds));
     if (!popped || popped[0] !== inbox) return undefined;
-    // A claim reply encoded by includes/common.lua handOff: cjson writes absent fields as false.
-    const reply = (JSON.parse(popped[1]) as unknown[]).map((value) => (value === false ? null : value));
-    const registered = reply[0] === 1;
-    return { ...parseClaim(reply, 0), registered };
+    // A claim reply encoded by includes/common.lua handOff (cjson writes absent fields as false, which
+    // parseClaim reads as absent); its first item says whether the loop is still registered.
+    const reply = JSON.parse(popped[1]) as unknown[];
+    return parseClaim(reply, reply[0] === 1);
   }
 
   async cancel(queue: string, localId: string, graceMs: number): Promise<JobState | undefined> {
-    const state = (await this.script(queue, 'cancel', [
-      localId,
-      graceMs,
-      this.keys.queue(queue).cancelChannel,
-      this.options.retention.failed.ageMs,
-      this.options.retention.failed.keep,
-    ])) as string;
+    const argv = this.scriptArgs(queue);
+    const { failed } = this.options.retention;
+    argv.push(localId, graceMs, this.keys.queue(queue).cancelChannel, failed.ageMs, failed.keep);
+    const state = (await this.script('cancel', argv)) as string;
     return state === '' ? undefined : (state as JobState);
   }
 
   async retry(queue: string, localId: string): Promise<JobState | undefined> {
-    const state = (await this.script(queue, 'retry', [localId])) as string;
+    const argv = this.scriptArgs(queue);
+    argv.push(localId);
+    const state = (await this.script('retry', argv)) as string;
     return state === '' ? undefined : (state as JobState);
   }
 
   async remove(queue: string, localId: string): Promise<JobState | undefined> {
-    const state = (await this.script(queue, 'remove', [localId])) as string;
+    const argv = this.scriptArgs(queue);
+    argv.push(localId);
+    const state = (await this.script('remove', argv)) as string;
     return state === '' ? undefined : (state as JobState);
   }
 
@@ -340,10 +341,19 @@ export class RedisJobStore implements JobStore {
     this.idle.length = 0;
   }
 
-  private script(queue: string, name: ScriptName, args: ReadonlyArray<string | number>): Promise<unknown> {
+  /** The start of a script call's argument list: its key and the arguments every script takes first. */
+  private scriptArgs(queue: string): Array<string | number> {
     const k = this.keys.queue(queue);
-    const common = [k.jobBase, this.options.eventsMaxLength, this.options.groupConcurrency];
-    return this.run(() => runScript(this.redis, name, k.scriptKeys, [...common, ...args]));
+    return ['', 1, k.meta, k.jobBase, this.options.eventsMaxLength, this.options.groupConcurrency];
+  }
+
+  /** Runs a script with `argv` from scriptArgs plus its own arguments. */
+  private async script(name: ScriptName, argv: Array<string | number>): Promise<unknown> {
+    try {
+      return await runScript(this.redis, name, argv);
+    } catch (error) {
+      throw this.connection.unavailable(error);
+    }
   }
 
   /**
@@ -392,14 +402,14 @@ function toRawEvent([id, fields]: [string, string[]]): RawEvent {
   return { id, localId: map.j ?? '', type: map.e ?? '', data: map.d };
 }
 
-function claimArgs(request: ClaimRequest): Array<string | number> {
-  return [
+function pushClaimArgs(argv: Array<string | number>, request: ClaimRequest): void {
+  argv.push(
     request.count,
     request.workerId,
     request.leaseMs,
     request.rateLimit?.max ?? 0,
     request.rateLimit?.windowMs ?? 0,
-  ];
+  );
 }
 
 const FIELDS_PER_JOB = 10;
@@ -407,23 +417,29 @@ const FIELDS_PER_JOB = 10;
 /** Jobs per `add` script call (10 ARGV each). */
 const ADD_SLICE = 1000;
 
-function parseClaim(reply: unknown[], start: number): ClaimBatch {
-  const nextAt = Number(reply[start] ?? -1);
-  const jobs = [];
-  for (let i = start + 1; i + FIELDS_PER_JOB - 1 < reply.length; i += FIELDS_PER_JOB) {
-    const field = (offset: number): string | null => reply[i + offset] as string | null;
+/**
+ * A claim reply (see lua/jobs/claim-1.lua): the next time worth claiming, then 10 fields per job. Absent
+ * fields are nil from a script reply and false from a hand-off (cjson).
+ */
+function parseClaim(reply: readonly unknown[], registered?: boolean): ClaimBatch {
+  const nextAt = Number(reply[0] ?? -1);
+  const jobs: ClaimedJob[] = [];
+  for (let i = 1; i + FIELDS_PER_JOB - 1 < reply.length; i += FIELDS_PER_JOB) {
     jobs.push({
-      localId: field(0) ?? '',
-      token: String(field(1)),
-      attempt: Number(field(2)),
-      name: field(3) ?? '',
-      data: field(4) ?? 'null',
-      maxAttempts: Number(field(5) ?? 1),
-      backoff: field(6) ?? '',
-      timeoutMs: Number(field(7) ?? 0),
-      createdAt: Number(field(8) ?? 0),
-      group: field(9) ?? undefined,
+      localId: text(reply[i]) ?? '',
+      token: String(reply[i + 1]),
+      attempt: Number(reply[i + 2]),
+      name: text(reply[i + 3]) ?? '',
+      data: text(reply[i + 4]) ?? 'null',
+      maxAttempts: Number(text(reply[i + 5]) ?? 1),
+      backoff: text(reply[i + 6]) ?? '',
+      timeoutMs: Number(text(reply[i + 7]) ?? 0),
+      createdAt: Number(text(reply[i + 8]) ?? 0),
+      group: text(reply[i + 9]),
     });
   }
-  return { jobs, nextAt };
+  return registered === undefined ? { jobs, nextAt } : { jobs, nextAt, registered };
 }
+
+const text = (value: unknown): string | undefined =>
+  value === null || value === undefined || value === false ? undefined : String(value);

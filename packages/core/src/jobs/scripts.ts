@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import { Command, type Cluster, type Redis } from 'ioredis';
 
 /**
  * Loads the jobs Lua scripts from packages/core/lua/jobs. The URL is relative to this file and resolves
@@ -23,6 +24,7 @@ export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 interface LoadedScript {
   lua: string;
+  sha: string;
   numberOfKeys: number;
 }
 
@@ -40,32 +42,36 @@ function loadScripts(): Map<ScriptName, LoadedScript> {
     const lua = source.replace(/^--@include (\S+)\s*$/gm, (_, include: string) =>
       readFileSync(new URL(`includes/${include}.lua`, LUA_DIR), 'utf8'),
     );
-    scripts.set(name, { lua, numberOfKeys });
+    scripts.set(name, { lua, sha: createHash('sha1').update(lua).digest('hex'), numberOfKeys });
   }
   loaded = scripts;
   return scripts;
 }
 
-type ScriptCall = (...args: Array<string | number>) => Promise<unknown>;
-
-/** Command names on the shared client are prefixed so they cannot clash with other components'. */
-const commandName = (name: ScriptName): string => `backplaneJobs_${name}`;
-
-/** Defines the scripts on a client (EVALSHA with a fallback to EVAL, handled by ioredis). */
-export function defineJobScripts(client: Redis): void {
-  for (const [name, script] of loadScripts()) {
-    if (typeof (client as unknown as Record<string, unknown>)[commandName(name)] === 'function') continue;
-    client.defineCommand(commandName(name), { lua: script.lua, numberOfKeys: script.numberOfKeys });
-  }
+/** Loads the scripts' sources now, so a missing file fails at start rather than on the first call. */
+export function checkJobScripts(): void {
+  loadScripts();
 }
 
-export function runScript(
-  client: Redis,
-  name: ScriptName,
-  keys: readonly string[],
-  args: ReadonlyArray<string | number>,
-): Promise<unknown> {
-  const call = (client as unknown as Record<string, ScriptCall>)[commandName(name)];
-  if (!call) throw new Error(`jobs: script ${name} is not defined on this client`);
-  return call.call(client, ...keys, ...args);
+/**
+ * Runs a script: EVALSHA, and on NOSCRIPT (a server that restarted, a new Cluster node) EVAL with the
+ * source, which also loads it. `argv` is the EVALSHA argument list with a placeholder first (the sha goes
+ * there), then the number of keys, the keys and the arguments: built once by the caller, so a call on the
+ * hot path copies no argument list (ioredis's defineCommand spreads it three times).
+ */
+export function runScript(client: Redis | Cluster, name: ScriptName, argv: Array<string | number>): Promise<unknown> {
+  const script = loadScripts().get(name) as LoadedScript;
+  argv[0] = script.sha;
+  return send(client, new Command('evalsha', argv, UTF8)).catch((error: unknown) => {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    argv[0] = script.lua;
+    return send(client, new Command('eval', argv, UTF8));
+  });
 }
+
+function send(client: Redis | Cluster, command: Command): Promise<unknown> {
+  void client.sendCommand(command);
+  return command.promise as Promise<unknown>;
+}
+
+const UTF8 = { replyEncoding: 'utf8' } as const;

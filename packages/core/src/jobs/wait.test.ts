@@ -207,6 +207,22 @@ describe('waitForResult on Redis', { skip }, () => {
     }
   });
 
+  it('loads its scripts again when the server has lost them (SCRIPT FLUSH, a restart)', async () => {
+    const jobs = createJobs({ connection, keyPrefix: 'w7' });
+    jobs.defineTask('echo', async (text: string) => text, { queue: 'w7' });
+    const worker = jobs.createWorker({ queues: ['w7'] });
+    try {
+      await worker.start();
+      assert.equal(await jobs.waitForResult(await jobs.enqueue('echo', 'before'), { timeout: 5000 }), 'before');
+      await connection.client.script('FLUSH');
+      assert.equal(await jobs.waitForResult(await jobs.enqueue('echo', 'after'), { timeout: 5000 }), 'after');
+      assert.equal((await jobs.counts('w7')).completed, 2);
+    } finally {
+      await worker.close({ graceMs: 0 });
+      await jobs.close();
+    }
+  });
+
   it('a worker whose finish found the queue empty waits for the marker without another claim', async () => {
     const jobs = createJobs({ connection, keyPrefix: 'w3' });
     jobs.defineTask('one', async (n: number) => n, { queue: 'w3' });
