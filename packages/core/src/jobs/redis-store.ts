@@ -442,4 +442,4 @@ function parseClaim(reply: readonly unknown[], registered?: boolean): ClaimBatch
 }
 
 const text = (value: unknown): string | undefined =>
-  value === null || value === undefined || value === false ? undefined : String(value);
+  typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
