@@ -65,6 +65,12 @@ export async function* readJobEvents(
 
 type Listener = (event: JobEvent) => void;
 
+interface Deadline {
+  /** When (ms since the epoch). */
+  at: number;
+  expire: () => void;
+}
+
 /**
  * One listener per queue shared by every `waitForResult` of this process, started before the waiter
  * looks at the job, so a completion can never fall between the look and the subscription. On a store
@@ -74,9 +80,16 @@ type Listener = (event: JobEvent) => void;
 export class EventHub {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly controller = new AbortController();
-  private readonly ready: Promise<void>;
+  private readonly readiness: Promise<void>;
   private stopped = false;
   private lingering: NodeJS.Timeout | undefined;
+  /** When the last listener left (the hub stops LINGER_MS after, if none came back). */
+  private idleSince = 0;
+  private isReady = false;
+  /** Waiters with a deadline; one timer, armed for the earliest, serves them all. */
+  private readonly deadlines = new Set<Deadline>();
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private deadlineAt = Infinity;
   private unsubscribe: (() => Promise<void>) | undefined;
   /**
    * Jobs of `ids` numbered from here on were created while this hub was hearing every final event, so
@@ -96,7 +109,7 @@ export class EventHub {
     private readonly ids?: LocalIdSource,
   ) {
     if (this.store.onFinished) {
-      this.ready = this.store
+      this.readiness = this.store
         .onFinished(
           queue,
           (raw) => this.dispatch(raw),
@@ -109,14 +122,16 @@ export class EventHub {
           if (this.stopped) void unsubscribe();
           else this.unsubscribe = unsubscribe;
           this.coverFromNow();
+          this.isReady = true;
         });
     } else {
-      this.ready = this.store.lastEventId(queue).then((id) => {
+      this.readiness = this.store.lastEventId(queue).then((id) => {
         this.coverFromNow();
+        this.isReady = true;
         void this.loop(id);
       });
     }
-    this.ready.catch(() => this.stop());
+    this.readiness.catch(() => this.stop());
   }
 
   /**
@@ -162,17 +177,10 @@ export class EventHub {
 
   /** Resolves once the hub reads from a known point; every event after it reaches listeners. */
   async listen(jobId: string, listener: Listener): Promise<() => void> {
-    let set = this.listeners.get(jobId);
-    if (!set) this.listeners.set(jobId, (set = new Set()));
-    set.add(listener);
-    const unlisten = (): void => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(jobId);
-      if (this.listeners.size === 0) this.lingerThenStop();
-    };
-    clearTimeout(this.lingering);
+    const unlisten = this.listenNow(jobId, listener);
+    if (this.isReady) return unlisten;
     try {
-      await this.ready;
+      await this.readiness;
     } catch (error) {
       unlisten();
       throw error;
@@ -180,15 +188,74 @@ export class EventHub {
     return unlisten;
   }
 
+  /** `listen` for a hub that is `ready`, without a promise. */
+  listenNow(jobId: string, listener: Listener): () => void {
+    let set = this.listeners.get(jobId);
+    if (!set) this.listeners.set(jobId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(jobId);
+      if (this.listeners.size === 0) this.lingerThenStop();
+    };
+  }
+
+  /** Whether the hub reads from a known point already (then `listenNow` may be used). */
+  get ready(): boolean {
+    return this.isReady;
+  }
+
+  /** Calls `deadline.expire` at `deadline.at` (ms) unless it is removed first. */
+  addDeadline(deadline: Deadline): void {
+    this.deadlines.add(deadline);
+    this.deadlineTimer?.ref();
+    if (deadline.at < this.deadlineAt) this.armDeadlines(deadline.at);
+  }
+
+  removeDeadline(deadline: Deadline): void {
+    // The timer stays armed (firing once per deadline span at most, not once per waiter); it only stops
+    // holding the process open.
+    if (this.deadlines.delete(deadline) && this.deadlines.size === 0) this.deadlineTimer?.unref();
+  }
+
+  private armDeadlines(at: number): void {
+    clearTimeout(this.deadlineTimer);
+    this.deadlineAt = at;
+    this.deadlineTimer = setTimeout(() => this.expireDeadlines(), Math.max(0, at - Date.now()));
+  }
+
+  private expireDeadlines(): void {
+    this.deadlineTimer = undefined;
+    this.deadlineAt = Infinity;
+    const now = Date.now();
+    let next = Infinity;
+    for (const deadline of this.deadlines) {
+      if (deadline.at <= now) {
+        this.deadlines.delete(deadline);
+        deadline.expire();
+      } else if (deadline.at < next) next = deadline.at;
+    }
+    if (next < Infinity) this.armDeadlines(next);
+  }
+
   /**
    * An idle hub keeps reading for a while: a caller waiting on job after job (a request per job) then
    * reuses it instead of paying a new blocking connection each time.
    */
   private lingerThenStop(): void {
-    clearTimeout(this.lingering);
+    this.idleSince = Date.now();
+    if (!this.lingering) this.armLinger(LINGER_MS);
+  }
+
+  private armLinger(ms: number): void {
     this.lingering = setTimeout(() => {
-      if (this.listeners.size === 0) this.stop();
-    }, LINGER_MS);
+      this.lingering = undefined;
+      // In use again: the next time it goes idle arms this anew.
+      if (this.listeners.size > 0) return;
+      const left = this.idleSince + LINGER_MS - Date.now();
+      if (left > 0) this.armLinger(left);
+      else this.stop();
+    }, ms);
     this.lingering.unref();
   }
 
@@ -200,6 +267,7 @@ export class EventHub {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.lingering);
+    clearTimeout(this.deadlineTimer);
     this.early.clear();
     this.controller.abort();
     void this.unsubscribe?.();
@@ -271,12 +339,13 @@ export async function waitOnHub<TResult>(
   getJob: () => Promise<Pick<JobRecord, 'state' | 'result' | 'error'> | undefined>,
   recentFinalEvent: () => Promise<JobEvent | undefined>,
 ): Promise<TResult> {
-  let settle: ((event: JobEvent) => void) | undefined;
-  const finished = new Promise<JobEvent>((resolve) => (settle = resolve));
-  const unlisten = await hub.listen(id, (event) => {
-    if (TERMINAL_EVENTS.has(event.type)) settle?.(event);
-  });
-  let timer: NodeJS.Timeout | undefined;
+  let settle!: (outcome: JobEvent | 'timeout') => void;
+  const finished = new Promise<JobEvent | 'timeout'>((resolve) => (settle = resolve));
+  const listener = (event: JobEvent): void => {
+    if (TERMINAL_EVENTS.has(event.type)) settle(event);
+  };
+  const unlisten = hub.ready ? hub.listenNow(id, listener) : await hub.listen(id, listener);
+  const deadline = { at: Date.now() + timeoutMs, expire: () => settle('timeout') };
   try {
     const early = hub.takeEarly(id.slice(id.lastIndexOf(':') + 1));
     if (early) return finalOutcome<TResult>(id, early);
@@ -294,8 +363,8 @@ export async function waitOnHub<TResult>(
         return outcomeOf<TResult>(id, job.state, job.result, job.error);
       }
     }
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-    const event = await Promise.race([finished, timedOut]);
+    hub.addDeadline(deadline);
+    const event = await finished;
     if (event === 'timeout') {
       throw new BackplaneError('E_TIMEOUT', `job ${id} did not finish within ${timeoutMs} ms`, { details: { id } });
     }
@@ -303,7 +372,7 @@ export async function waitOnHub<TResult>(
     // no time at all still reports its result).
     return finalOutcome<TResult>(id, event);
   } finally {
-    clearTimeout(timer);
+    hub.removeDeadline(deadline);
     unlisten();
   }
 }

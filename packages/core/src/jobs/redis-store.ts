@@ -37,6 +37,7 @@ export class RedisJobStore implements JobStore {
   private readonly options: JobStoreOptions;
   private readonly blocking = new Set<Redis>();
   private readonly idle: Redis[] = [];
+  private readonly blockedBySignal = new WeakMap<AbortSignal, Set<Redis>>();
   private closed = false;
 
   constructor(connection: RedisConnection, options: JobStoreOptions & { keyPrefix?: string }) {
@@ -364,11 +365,11 @@ export class RedisJobStore implements JobStore {
   private async blockingCall<T>(signal: AbortSignal, command: (client: Redis) => Promise<T>): Promise<T | undefined> {
     const client = this.idle.pop() ?? this.connection.createClient('jobs-blocking', { commandTimeoutMs: undefined });
     this.blocking.add(client);
-    const abort = (): void => client.disconnect();
-    signal.addEventListener('abort', abort, { once: true });
+    const inFlight = this.blockedOn(signal);
+    inFlight.add(client);
     let reusable = false;
     try {
-      await whenReady(client);
+      if (client.status !== 'ready') await whenReady(client);
       if (signal.aborted) return undefined;
       const reply = await command(client);
       reusable = !signal.aborted && !this.closed;
@@ -377,7 +378,7 @@ export class RedisJobStore implements JobStore {
       if (signal.aborted || this.closed) return undefined;
       throw this.connection.unavailable(error);
     } finally {
-      signal.removeEventListener('abort', abort);
+      inFlight.delete(client);
       if (reusable && this.idle.length < 8) {
         this.idle.push(client);
       } else {
@@ -385,6 +386,26 @@ export class RedisJobStore implements JobStore {
         client.disconnect();
       }
     }
+  }
+
+  /**
+   * The clients blocked on behalf of a signal, disconnected when it aborts: one abort listener per
+   * signal (a worker's lifetime), not one per blocking call.
+   */
+  private blockedOn(signal: AbortSignal): Set<Redis> {
+    let clients = this.blockedBySignal.get(signal);
+    if (!clients) {
+      const set = new Set<Redis>();
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const client of set) client.disconnect();
+        },
+        { once: true },
+      );
+      this.blockedBySignal.set(signal, (clients = set));
+    }
+    return clients;
   }
 
   private async run<T>(operation: () => Promise<T>): Promise<T> {

@@ -34,6 +34,27 @@ export function lifecycleTests({ open, queue, start }: JobsSuiteHarness): void {
     await assert.rejects(jobs.waitForResult(`${q}:nope`, { timeout: 100 }), { code: 'E_JOB_NOT_FOUND' });
   });
 
+  it('waitForResult gives up with E_TIMEOUT at the deadline of each waiter, and others wait on', async () => {
+    const jobs = await open();
+    const q = queue();
+    let open_: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open_ = resolve));
+    jobs.defineTask('gated', async () => (await gate, 'through'), { queue: q });
+    await start(jobs, { queues: [q] });
+    const id = await jobs.enqueue('gated', null);
+    await until(async () => (await jobs.getJob(id))?.state === 'active');
+    const started = Date.now();
+    // The longest first: the shorter deadlines that come after it must still fire on time.
+    const patient = jobs.waitForResult(id, { timeout: 20_000 });
+    const hasty = jobs.waitForResult(id, { timeout: 150 });
+    const brief = jobs.waitForResult(id, { timeout: 400 });
+    await assert.rejects(hasty, { code: 'E_TIMEOUT' });
+    await assert.rejects(brief, { code: 'E_TIMEOUT' });
+    assert.ok(Date.now() - started < 10_000, 'the short deadlines fired long before the patient one');
+    open_();
+    assert.equal(await patient, 'through');
+  });
+
   it('rejects bad input with typed errors naming the field, and enqueues nothing', async () => {
     const jobs = await open();
     const q = queue();
