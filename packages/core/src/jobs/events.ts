@@ -332,7 +332,49 @@ const toEventJobId = (queue: string, localId: string): string => `${queue}:${loc
  * Resolves with a job's result: registers on the hub first, then looks at the job, so a completion
  * can fall neither before the look nor between the look and the subscription.
  */
-export async function waitOnHub<TResult>(
+export function waitOnHub<TResult>(
+  hub: EventHub,
+  id: string,
+  timeoutMs: number,
+  getJob: () => Promise<Pick<JobRecord, 'state' | 'result' | 'error'> | undefined>,
+  recentFinalEvent: () => Promise<JobEvent | undefined>,
+): Promise<TResult> {
+  if (hub.ready) {
+    const early = hub.takeEarly(id.slice(id.lastIndexOf(':') + 1));
+    if (early) return new Promise<TResult>((resolve) => resolve(finalOutcome<TResult>(id, early)));
+    if (early === null) return waitForFinalEvent<TResult>(hub, id, timeoutMs);
+  }
+  return waitReadingFirst<TResult>(hub, id, timeoutMs, getJob, recentFinalEvent);
+}
+
+/**
+ * The common case, kept small (no async function): a job the hub covers, not ended yet; its final event
+ * comes to the listener.
+ */
+function waitForFinalEvent<TResult>(hub: EventHub, id: string, timeoutMs: number): Promise<TResult> {
+  return new Promise<TResult>((resolve, reject) => {
+    const end = (event: JobEvent | undefined): void => {
+      hub.removeDeadline(deadline);
+      unlisten();
+      if (!event) {
+        reject(new BackplaneError('E_TIMEOUT', `job ${id} did not finish within ${timeoutMs} ms`, { details: { id } }));
+        return;
+      }
+      try {
+        resolve(finalOutcome<TResult>(id, event));
+      } catch (error) {
+        reject(error as Error);
+      }
+    };
+    const deadline = { at: Date.now() + timeoutMs, expire: () => end(undefined) };
+    const unlisten = hub.listenNow(id, (event) => {
+      if (TERMINAL_EVENTS.has(event.type)) end(event);
+    });
+    hub.addDeadline(deadline);
+  });
+}
+
+async function waitReadingFirst<TResult>(
   hub: EventHub,
   id: string,
   timeoutMs: number,
