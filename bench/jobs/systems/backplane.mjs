@@ -10,8 +10,14 @@ const BULK_SLICE = Number(process.env.BENCH_BACKPLANE_BULK_SLICE ?? 2000);
 const { Registry } = createRequire(import.meta.resolve('../../../packages/core/dist/index.js'))('prom-client');
 
 export async function create({ host, port, queueName, keepCompleted }) {
-  // As Backplane builds its jobs connection: without ioredis auto-pipelining (the engine batches itself).
-  const connection = new RedisConnection({ name: 'jobs', url: `redis://${host}:${port}`, autoPipelining: false });
+  // As Backplane builds its jobs connection: without ioredis auto-pipelining (the engine batches itself),
+  // and with one stall timer per client instead of a command timer per command.
+  const connection = new RedisConnection({
+    name: 'jobs',
+    url: `redis://${host}:${port}`,
+    autoPipelining: false,
+    stallWatch: true,
+  });
   await connection.connect();
   await connection.waitUntilUp();
   const metrics = new Registry();

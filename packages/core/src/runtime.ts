@@ -62,8 +62,10 @@ export class Backplane {
         url,
         commandTimeoutMs: config.redisCommandTimeoutMs,
         connectTimeoutMs: config.redisConnectTimeoutMs,
-        // The jobs engine batches on its own; a lone enqueue or ack is faster without the extra tick.
+        // The jobs engine batches on its own; a lone enqueue or ack is faster without the extra tick,
+        // and its short commands can share one stall timer instead of a timer each.
         autoPipelining: component !== 'jobs',
+        stallWatch: component === 'jobs',
         logger,
       });
     }

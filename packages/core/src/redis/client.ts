@@ -1,4 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { StallWatchedRedis } from './stall-watched.js';
 import type { RedisTarget } from './url.js';
 
 /**
@@ -27,6 +28,14 @@ export interface RedisClientBudgets {
    * jobs connection of `Backplane` turns it off. @default true
    */
   autoPipelining?: boolean;
+  /**
+   * Keep the command budget with one timer per client (a connection with no reply for
+   * `commandTimeoutMs` while commands wait is closed, failing them all) instead of a timer per command:
+   * cheaper for many lone commands, but a command that legitimately runs past the budget closes the
+   * connection. The jobs connection of `Backplane` uses it; see ./stall-watched.ts. Server clients
+   * only: a cluster keeps per-command timers. @default false
+   */
+  stallWatch?: boolean;
 }
 
 export const DEFAULT_BUDGETS = {
@@ -118,7 +127,7 @@ function createClusterClient(target: RedisTarget, name: string, budgets: RedisCl
 
 function createServerClient(target: RedisTarget, name: string, budgets: RedisClientBudgets): Redis {
   const { commandTimeoutMs, connectTimeoutMs, ceiling } = resolveBudgets(budgets);
-  const options: RedisOptions = {
+  const options: RedisOptions & { replyMapping?: 'legacy' } = {
     db: target.db,
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -129,7 +138,8 @@ function createServerClient(target: RedisTarget, name: string, budgets: RedisCli
     connectionName: `backplane:${name}`,
     retryStrategy: (times) => reconnectDelay(times, ceiling),
   };
-  if (commandTimeoutMs !== undefined) options.commandTimeout = commandTimeoutMs;
+  const stallWatch = budgets.stallWatch === true && commandTimeoutMs !== undefined;
+  if (commandTimeoutMs !== undefined && !stallWatch) options.commandTimeout = commandTimeoutMs;
   if (target.username !== undefined) options.username = target.username;
   if (target.password !== undefined) options.password = target.password;
   if (target.transport === 'unix') {
@@ -139,5 +149,5 @@ function createServerClient(target: RedisTarget, name: string, budgets: RedisCli
     options.port = target.port;
   }
   if (target.tls) options.tls = { servername: target.host };
-  return new Redis(options);
+  return stallWatch ? new StallWatchedRedis(options, commandTimeoutMs) : new Redis(options);
 }

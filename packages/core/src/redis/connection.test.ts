@@ -211,6 +211,38 @@ describe('RedisConnection against a private redis-server', { skip: redisSkipReas
     }
   });
 
+  it('with stallWatch, fails waiting commands when Redis stops answering, then works again', async () => {
+    const connection = new RedisConnection({ name: 'jobs', url: redis.url, commandTimeoutMs: 150, stallWatch: true });
+    const pauser = createRedisClient(parseRedisUrl(redis.url), 'test-pauser');
+    try {
+      await connection.connect();
+      await pauser.connect();
+      // Steady traffic that outlasts several budgets is not a stall.
+      const reconnects: number[] = [];
+      connection.client.on('reconnecting', () => reconnects.push(Date.now()));
+      const until = Date.now() + 600;
+      while (Date.now() < until) await connection.client.set('stall-key', 'v');
+      assert.deepEqual(reconnects, []);
+      // The server stops answering everyone for 1.5 s.
+      await pauser.call('CLIENT', 'PAUSE', '1500', 'ALL');
+      const started = performance.now();
+      await assert.rejects(connection.client.get('stall-key'));
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed < 1000, `a stalled connection held the caller for ${elapsed} ms`);
+      // After the pause, the client reconnects and serves again.
+      const deadline = Date.now() + 5000;
+      let value: string | null = null;
+      while (value === null && Date.now() < deadline) {
+        value = await connection.client.get('stall-key').catch(() => null);
+        if (value === null) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal(value, 'v');
+    } finally {
+      pauser.disconnect();
+      await connection.close();
+    }
+  });
+
   it('closes idempotently', async () => {
     const connection = new RedisConnection({ name: 'cache', url: redis.url });
     await connection.connect();
