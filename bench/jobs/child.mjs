@@ -99,10 +99,11 @@ async function latency() {
     p95: pick(0.95),
     p99: pick(0.99),
     max: samples.at(-1),
-    cpuMicrosPerJob: (cpu.user + cpu.system) / total,
+    // This Node process (producer, worker and waiter together), per job of the measured loop.
+    nodeCpuMicrosPerJob: (cpu.user + cpu.system) / total,
     ...(threads && {
-      mainThreadWaitMicrosPerJob: threads.mainWaitNs / 1000 / total,
-      otherThreadsMicrosPerJob: threads.otherRunNs / 1000 / total,
+      nodeMainWaitMicrosPerJob: threads.mainWaitNs / 1000 / total,
+      nodeHelperMicrosPerJob: threads.otherRunNs / 1000 / total,
     }),
   };
 }

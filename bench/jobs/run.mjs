@@ -166,6 +166,9 @@ function renderTable(all, names) {
     ['e2e latency p50, ms (lower is better)', 'latency', (r) => r.p50, 2, 'low'],
     ['e2e latency p95, ms', 'latency', (r) => r.p95, 2, 'low'],
     ['e2e latency p99, ms', 'latency', (r) => r.p99, 2, 'low'],
+    ['latency run: Node CPU per job, all threads, µs', 'latency', (r) => r.nodeCpuMicrosPerJob, 0, 'low'],
+    ['latency run: CPU of V8 helper threads (JIT, GC) per job, µs', 'latency', (r) => r.nodeHelperMicrosPerJob, 0, 'low'],
+    ['latency run: main thread ready but not running, µs per job', 'latency', (r) => r.nodeMainWaitMicrosPerJob, 0, 'low'],
     ['Redis commands per job (enqueue + process)', 'noop', (r) => r.commandsPerJob, 2, 'low'],
     ['Redis commands per job (processing only)', 'noop', (r) => r.processCommandsPerJob, 2, 'low'],
     ['Redis CPU per job, µs (enqueue + process)', 'noop', (r) => r.cpuMicrosPerJob, 1, 'low'],
@@ -181,7 +184,10 @@ function renderTable(all, names) {
   for (const [label, scenario, pick, digits] of rows) {
     const medians = {};
     const cells = names.map((n) => {
-      const values = all.filter((r) => r.system === n && r.scenario === scenario).map(pick);
+      const values = all
+        .filter((r) => r.system === n && r.scenario === scenario)
+        .map(pick)
+        .filter((value) => value !== undefined);
       if (values.length === 0) return 'n/a';
       const s = stats(values);
       medians[n] = s.median;

@@ -15,14 +15,15 @@ export interface AttemptSignal {
  * The `ctx` a handler gets. A class rather than an object literal: a no-op job is cheap enough that
  * per-job closures and getters show up in the worker's profile.
  */
-export class AttemptContext implements JobContext {
+export class AttemptContext<TAttempt extends AttemptSignal = AttemptSignal> implements JobContext {
   private childLog: Logger | undefined;
 
   constructor(
     readonly job: RunningJob,
-    private readonly attemptSignal: AttemptSignal,
+    private readonly attemptSignal: TAttempt,
     private readonly logger: Logger,
-    private readonly report: (progress: string) => Promise<void>,
+    /** Records progress for the attempt: one function per worker, given the attempt. */
+    private readonly report: (attempt: TAttempt, progress: string) => Promise<void>,
   ) {}
 
   get attempt(): number {
@@ -49,6 +50,6 @@ export class AttemptContext implements JobContext {
     const progress: Record<string, unknown> = { percent };
     if (message !== undefined) progress.message = message;
     if (data !== undefined) progress.data = data;
-    await this.report(serialize(progress, 'progress'));
+    await this.report(this.attemptSignal, serialize(progress, 'progress'));
   }
 }

@@ -363,7 +363,8 @@ function waitForFinalEvent<TResult>(hub: EventHub, id: string, timeoutMs: number
       try {
         resolve(finalOutcome<TResult>(id, event));
       } catch (error) {
-        reject(error as Error);
+        // finalOutcome throws only its own errors (a failed, cancelled or removed job).
+        reject(error instanceof Error ? error : new Error(String(error)));
       }
     };
     const deadline = { at: Date.now() + timeoutMs, expire: () => end(undefined) };

@@ -43,6 +43,8 @@ export interface WorkerOptions {
 type Settled = { ok: true; value: unknown } | { ok: false; error: unknown } | { forced: ForceReason };
 
 interface Running {
+  /** The job's public id (`<queue>:<local id>`). */
+  id: string;
   queue: string;
   job: ClaimedJob;
   /** Made when the handler first reads `ctx.signal`: most jobs never do, and it costs per job. */
@@ -98,6 +100,11 @@ export class Worker {
    * without running.
    */
   private readonly earlyCancels = new Map<string, number>();
+  /** Shared by every attempt and outcome (no closure per job). */
+  private readonly reportProgress = async (entry: Running, progress: string): Promise<void> => {
+    await this.store.progress(entry.queue, entry.job.localId, entry.job.token, progress);
+  };
+  private readonly onOutcomeError = (error: unknown): void => this.warn(error, 'recording a job outcome failed');
   /** Moving average of attempt durations (ms), for 'auto' prefetch. */
   private averageMs: number | undefined;
   private readonly slotWaiters: Array<() => void> = [];
@@ -311,7 +318,9 @@ export class Worker {
   }
 
   private track(queue: string, job: ClaimedJob): Running {
+    const id = publicId(queue, job.localId);
     const entry: Running = {
+      id,
       queue,
       job,
       controller: undefined,
@@ -320,7 +329,7 @@ export class Worker {
       settle: undefined,
       forcedBefore: undefined,
     };
-    this.running.set(publicId(queue, job.localId), entry);
+    this.running.set(id, entry);
     return entry;
   }
 
@@ -334,22 +343,23 @@ export class Worker {
       const entry = this.track(queue, job);
       const started = performance.now();
       // attempt() catches what handlers throw; this guards the slot against anything else (bad data).
-      const outcome = this.earlyCancels.delete(publicId(queue, job.localId))
-        ? ({ kind: 'cancelled', error: CANCELLED_ERROR } as const)
-        : await this.attempt(entry).catch((error: unknown): Outcome => ({
-            kind: 'failed',
-            error: JSON.stringify(toJobError(error)),
-          }));
+      const outcome =
+        this.earlyCancels.size > 0 && this.earlyCancels.delete(entry.id)
+          ? ({ kind: 'cancelled', error: CANCELLED_ERROR } as const)
+          : await this.attempt(entry).catch((error: unknown): Outcome => ({
+              kind: 'failed',
+              error: JSON.stringify(toJobError(error)),
+            }));
       const elapsedMs = performance.now() - started;
       this.averageMs = this.averageMs === undefined ? elapsedMs : this.averageMs * 0.9 + elapsedMs * 0.1;
-      this.running.delete(publicId(queue, job.localId));
+      this.running.delete(entry.id);
       const item = { localId: job.localId, token: job.token, outcome };
       const closing = this.stopFetching.signal.aborted;
       const prefetched = closing ? undefined : this.buffered.get(queue)?.shift();
       const own = closing || prefetched ? 0 : 1;
       const next = this.send(queue, item, own, closing ? 0 : this.refillWanted(queue), elapsedMs);
       if (prefetched) {
-        next.catch((error: unknown) => this.warn(error, 'recording a job outcome failed'));
+        next.catch(this.onOutcomeError);
         job = prefetched;
         continue;
       }
@@ -434,8 +444,7 @@ export class Worker {
   }
 
   private async attempt(entry: Running): Promise<Outcome> {
-    const { queue, job } = entry;
-    const id = publicId(queue, job.localId);
+    const { id, queue, job } = entry;
     const task = this.tasks.get(job.name);
     if (!task) {
       const error = { message: `no task ${job.name} is defined in this worker`, code: 'E_TASK_UNKNOWN' };
@@ -460,9 +469,7 @@ export class Worker {
       createdAt: job.createdAt,
       group: job.group,
     };
-    const context = new AttemptContext(runningJob, entry, this.logger, async (progress) => {
-      await this.store.progress(queue, job.localId, job.token, progress);
-    });
+    const context = new AttemptContext(runningJob, entry, this.logger, this.reportProgress);
     const settled = await this.runHandler(entry, task.handler as TaskHandler<unknown, unknown>, data, context);
     clearTimeout(timer);
     if (entry.cancelled) return { kind: 'cancelled', error: CANCELLED_ERROR };
@@ -498,7 +505,7 @@ export class Worker {
     entry: Running,
     handler: TaskHandler<unknown, unknown>,
     data: unknown,
-    context: AttemptContext,
+    context: AttemptContext<Running>,
   ): Settled | Promise<Settled> {
     if (entry.forcedBefore) return { forced: entry.forcedBefore };
     let returned: unknown;
