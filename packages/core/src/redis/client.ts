@@ -9,7 +9,7 @@ import type { RedisTarget } from './url.js';
  */
 export type RedisClient = Redis | Cluster;
 
-/** Budgets for one Redis client; every default is short on purpose, see docs/redis.md. */
+/** Budgets for one Redis client; every default is short on purpose, see docs/redis-client-choice.md. */
 export interface RedisClientBudgets {
   /**
    * Longest wait for one command's reply before it fails. `undefined` for clients that run blocking
