@@ -328,6 +328,11 @@ export class EventHub {
 
 const toEventJobId = (queue: string, localId: string): string => `${queue}:${localId}`;
 
+/** Reads what a waiter needs of a job (undefined: no such job). */
+type ReadOutcome = () => Promise<Pick<JobRecord, 'state' | 'result' | 'error'> | undefined>;
+/** Finds a recently removed job's final event in the stream. */
+type ReadFinalEvent = () => Promise<JobEvent | undefined>;
+
 /**
  * Resolves with a job's result: registers on the hub first, then looks at the job, so a completion
  * can fall neither before the look nor between the look and the subscription.
@@ -336,8 +341,8 @@ export function waitOnHub<TResult>(
   hub: EventHub,
   id: string,
   timeoutMs: number,
-  getJob: () => Promise<Pick<JobRecord, 'state' | 'result' | 'error'> | undefined>,
-  recentFinalEvent: () => Promise<JobEvent | undefined>,
+  getJob: ReadOutcome,
+  recentFinalEvent: ReadFinalEvent,
 ): Promise<TResult> {
   if (hub.ready) {
     const early = hub.takeEarly(id.slice(id.lastIndexOf(':') + 1));
@@ -379,8 +384,8 @@ async function waitReadingFirst<TResult>(
   hub: EventHub,
   id: string,
   timeoutMs: number,
-  getJob: () => Promise<Pick<JobRecord, 'state' | 'result' | 'error'> | undefined>,
-  recentFinalEvent: () => Promise<JobEvent | undefined>,
+  getJob: ReadOutcome,
+  recentFinalEvent: ReadFinalEvent,
 ): Promise<TResult> {
   let settle!: (outcome: JobEvent | 'timeout') => void;
   const finished = new Promise<JobEvent | 'timeout'>((resolve) => (settle = resolve));
