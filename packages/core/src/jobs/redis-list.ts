@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import type { QueueKeys } from './keys.js';
 
 interface Source {
@@ -11,7 +11,7 @@ interface Source {
  * sorted by name; the meta fields `gw:<group>` name the groups that have waiting jobs, so no key scan).
  * `offset` counts over that whole sequence.
  */
-export async function listWaiting(redis: Redis, k: QueueKeys, offset: number, count: number): Promise<string[]> {
+export async function listWaiting(redis: RedisClient, k: QueueKeys, offset: number, count: number): Promise<string[]> {
   const meta = await redis.hgetall(k.meta);
   const groups = Object.keys(meta)
     .filter((field) => field.startsWith('gw:'))

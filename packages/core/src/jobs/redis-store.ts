@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { jobsKeys, type JobsKeys } from './keys.js';
 import { subscribeFinished, whenReady } from './redis-finished.js';
@@ -32,7 +33,7 @@ const WORKER_STALE_MS = 30_000;
 export class RedisJobStore implements JobStore {
   readonly kind = 'redis' as const;
   private readonly connection: RedisConnection;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly keys: JobsKeys;
   private readonly options: JobStoreOptions;
   private readonly blocking = new Set<Redis>();
@@ -42,7 +43,7 @@ export class RedisJobStore implements JobStore {
 
   constructor(connection: RedisConnection, options: JobStoreOptions & { keyPrefix?: string }) {
     this.connection = connection;
-    this.redis = connection.client;
+    this.redis = connection.redis;
     this.keys = jobsKeys(options.keyPrefix ?? 'bp');
     this.options = options;
     checkJobScripts();
