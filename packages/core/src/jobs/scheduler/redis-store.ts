@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/client.js';
 import type { RedisConnection } from '../../redis/connection.js';
 import { scheduleKeys, type ScheduleKeys } from './keys.js';
 import type { DueSlot, PauseOutcome, SaveOutcome, ScheduleStore, StoredSchedule } from './store.js';
@@ -50,12 +50,12 @@ export interface RedisScheduleStoreOptions {
 export class RedisScheduleStore implements ScheduleStore {
   readonly kind = 'redis' as const;
   private readonly connection: RedisConnection;
-  private readonly redis: Redis & ScheduleCommands;
+  private readonly redis: RedisClient & ScheduleCommands;
   private readonly keys: ScheduleKeys;
 
   constructor(connection: RedisConnection, options: RedisScheduleStoreOptions = {}) {
     this.connection = connection;
-    this.redis = connection.client as Redis & ScheduleCommands;
+    this.redis = connection.redis as RedisClient & ScheduleCommands;
     this.keys = scheduleKeys(options.keyPrefix ?? 'bp');
     // The connection's client is shared by every component; define each script once on it.
     for (const [name, script] of Object.entries(SCRIPTS)) {
