@@ -3,7 +3,8 @@ import { BackplaneError, InvalidArgumentError, isBackplaneError } from '../error
 import { silentLogger, type Logger } from '../logger.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { toMilliseconds, type Duration } from '../util/duration.js';
-import { EventHub, findRecentFinalEvent, readJobEvents, readQueueEvents, waitOnHub } from './events.js';
+import { EventHub } from './event-hub.js';
+import { findRecentFinalEvent, readJobEvents, readQueueEvents } from './events.js';
 import { MemoryJobStore } from './memory-store.js';
 import { createJobsMetrics, type JobsMetrics } from './metrics.js';
 import {
@@ -29,6 +30,7 @@ import type {
   TaskDefaults,
   WorkerInfo,
 } from './types.js';
+import { waitOnHub } from './wait.js';
 import { Worker, type WorkerOptions } from './worker.js';
 
 export interface JobsOptions {
