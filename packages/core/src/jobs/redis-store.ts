@@ -4,10 +4,10 @@ import type { RedisConnection } from '../redis/connection.js';
 import { jobsKeys, type JobsKeys } from './keys.js';
 import { subscribeFinished, whenReady } from './redis-finished.js';
 import { listWaiting } from './redis-list.js';
+import { parseClaim, pushClaimArgs, toRawEvent } from './redis-replies.js';
 import { checkJobScripts, runScript, type ScriptName } from './scripts.js';
 import type {
   ClaimBatch,
-  ClaimedJob,
   ClaimRequest,
   FinishItem,
   FinishReply,
@@ -418,50 +418,5 @@ export class RedisJobStore implements JobStore {
   }
 }
 
-function toRawEvent([id, fields]: [string, string[]]): RawEvent {
-  const map: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i] as string] = fields[i + 1] as string;
-  return { id, localId: map.j ?? '', type: map.e ?? '', data: map.d };
-}
-
-function pushClaimArgs(argv: Array<string | number>, request: ClaimRequest): void {
-  argv.push(
-    request.count,
-    request.workerId,
-    request.leaseMs,
-    request.rateLimit?.max ?? 0,
-    request.rateLimit?.windowMs ?? 0,
-  );
-}
-
-const FIELDS_PER_JOB = 10;
-
-/** Jobs per `add` script call (10 ARGV each). */
+/** Jobs per `add` script call (12 ARGV each). */
 const ADD_SLICE = 1000;
-
-/**
- * A claim reply (see lua/jobs/claim-1.lua): the next time worth claiming, then 10 fields per job. Absent
- * fields are nil from a script reply and false from a hand-off (cjson).
- */
-function parseClaim(reply: readonly unknown[], registered?: boolean): ClaimBatch {
-  const nextAt = Number(reply[0] ?? -1);
-  const jobs: ClaimedJob[] = [];
-  for (let i = 1; i + FIELDS_PER_JOB - 1 < reply.length; i += FIELDS_PER_JOB) {
-    jobs.push({
-      localId: text(reply[i]) ?? '',
-      token: String(reply[i + 1]),
-      attempt: Number(reply[i + 2]),
-      name: text(reply[i + 3]) ?? '',
-      data: text(reply[i + 4]) ?? 'null',
-      maxAttempts: Number(text(reply[i + 5]) ?? 1),
-      backoff: text(reply[i + 6]) ?? '',
-      timeoutMs: Number(text(reply[i + 7]) ?? 0),
-      createdAt: Number(text(reply[i + 8]) ?? 0),
-      group: text(reply[i + 9]),
-    });
-  }
-  return registered === undefined ? { jobs, nextAt } : { jobs, nextAt, registered };
-}
-
-const text = (value: unknown): string | undefined =>
-  typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
