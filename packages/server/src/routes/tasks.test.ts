@@ -105,6 +105,15 @@ describe('task routes (memory backend, admin token set)', () => {
     const { error } = bad.json<{ error: { code: string; message: string } }>();
     assert.equal(error.code, 'E_VALIDATION');
     assert.match(error.message, /keepFailed/);
+    // A negative delay names the field and says what a duration looks like.
+    const negative = await app.fastify.inject({
+      method: 'POST',
+      url: '/tasks/test.echo?delay=-5',
+      headers: auth,
+      payload: {},
+    });
+    assert.equal(negative.statusCode, 422);
+    assert.match(negative.json<{ error: { message: string } }>().error.message, /delay.*0 or more.*30s/);
   });
 
   it('gives the same job for the same Idempotency-Key', async () => {

@@ -13,7 +13,9 @@ export interface TaskRouteOptions extends RouteContext {
   statusCache: JobStatusCache;
 }
 
-const duration = z.union([z.coerce.number().min(0), z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/)]);
+const duration = z.union([z.coerce.number().min(0), z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/)], {
+  error: 'must be milliseconds (0 or more) or a duration such as 500ms, 30s, 5m, 2h or 1d',
+});
 /** A job's own retention: a duration (0 removes it as soon as it ends) or 'forever'. */
 const retention = z.union([z.literal('forever'), duration]);
 const jobOptionsQuery = z
