@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import { SharedDeadlines } from './deadlines.js';
 import { BATCH, BLOCK_MS, sleep } from './events.js';
 import { toEvent, toRecord, TERMINAL_EVENTS, type LocalIdSource } from './records.js';
 import type { JobStore, RawEvent } from './store.js';
@@ -10,12 +11,6 @@ const EARLY_MAX_EVENTS = 1000;
 const EARLY_MAX_BYTES = 1 << 20;
 
 type Listener = (event: JobEvent) => void;
-
-interface Deadline {
-  /** When (ms since the epoch). */
-  at: number;
-  expire: () => void;
-}
 
 /**
  * One listener per queue shared by every `waitForResult` of this process, started before the waiter
@@ -32,10 +27,8 @@ export class EventHub {
   /** When the last listener left (the hub stops LINGER_MS after, if none came back). */
   private idleSince = 0;
   private isReady = false;
-  /** Waiters with a deadline; one timer, armed for the earliest, serves them all. */
-  private readonly deadlines = new Set<Deadline>();
-  private deadlineTimer: NodeJS.Timeout | undefined;
-  private deadlineAt = Infinity;
+  /** The deadlines of this hub's waiters, on one timer. */
+  readonly deadlines = new SharedDeadlines();
   private unsubscribe: (() => Promise<void>) | undefined;
   /**
    * Jobs of `ids` numbered from here on were created while this hub was hearing every final event, so
@@ -151,39 +144,6 @@ export class EventHub {
     return this.isReady;
   }
 
-  /** Calls `deadline.expire` at `deadline.at` (ms) unless it is removed first. */
-  addDeadline(deadline: Deadline): void {
-    this.deadlines.add(deadline);
-    this.deadlineTimer?.ref();
-    if (deadline.at < this.deadlineAt) this.armDeadlines(deadline.at);
-  }
-
-  removeDeadline(deadline: Deadline): void {
-    // The timer stays armed (firing once per deadline span at most, not once per waiter); it only stops
-    // holding the process open.
-    if (this.deadlines.delete(deadline) && this.deadlines.size === 0) this.deadlineTimer?.unref();
-  }
-
-  private armDeadlines(at: number): void {
-    clearTimeout(this.deadlineTimer);
-    this.deadlineAt = at;
-    this.deadlineTimer = setTimeout(() => this.expireDeadlines(), Math.max(0, at - Date.now()));
-  }
-
-  private expireDeadlines(): void {
-    this.deadlineTimer = undefined;
-    this.deadlineAt = Infinity;
-    const now = Date.now();
-    let next = Infinity;
-    for (const deadline of this.deadlines) {
-      if (deadline.at <= now) {
-        this.deadlines.delete(deadline);
-        deadline.expire();
-      } else if (deadline.at < next) next = deadline.at;
-    }
-    if (next < Infinity) this.armDeadlines(next);
-  }
-
   /**
    * An idle hub keeps reading for a while: a caller waiting on job after job (a request per job) then
    * reuses it instead of paying a new blocking connection each time.
@@ -213,7 +173,7 @@ export class EventHub {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.lingering);
-    clearTimeout(this.deadlineTimer);
+    // Deadlines stay: a waiter still waiting when the hub stops gets its E_TIMEOUT on time.
     this.early.clear();
     this.controller.abort();
     void this.unsubscribe?.();

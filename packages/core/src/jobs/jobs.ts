@@ -299,13 +299,10 @@ export class Jobs {
       );
       this.hubs.set(queue, hub);
     }
-    return waitOnHub<TResult>(
-      hub,
-      id,
-      timeoutMs,
-      () => this.getOutcome(id),
-      () => findRecentFinalEvent(this.store, queue, id),
-    );
+    return waitOnHub<TResult>(hub, id, timeoutMs, {
+      outcome: () => this.getOutcome(id),
+      recentFinalEvent: () => findRecentFinalEvent(this.store, queue, id),
+    });
   }
 
   /** Events of one job (resuming after `lastEventId`), ending after its final event. */

@@ -152,15 +152,8 @@ export class MemoryJobStore implements JobStore {
     const q = this.queue(queue);
     const after = afterId === '$' ? (q.events.at(-1)?.id ?? '0-0') : afterId;
     const read = (): RawEvent[] => {
-      // Ids only grow: binary search for the first one after `after`, not a scan of every event.
-      let low = 0;
-      let high = q.events.length;
-      while (low < high) {
-        const middle = (low + high) >>> 1;
-        if (compareIds((q.events[middle] as RawEvent).id, after) > 0) high = middle;
-        else low = middle + 1;
-      }
-      return q.events.slice(low, low + count);
+      const from = firstEventAt(q.events, after, false);
+      return q.events.slice(from, from + count);
     };
     const found = read();
     if (found.length > 0 || blockMs <= 0 || signal?.aborted) return found;
@@ -186,16 +179,7 @@ export class MemoryJobStore implements JobStore {
     count: number,
   ): Promise<RawEvent[]> {
     const events = this.queues.get(queue)?.events ?? [];
-    // Ids only grow: binary search for the first event at or after `beforeId`, then walk back.
-    let end = events.length;
-    if (beforeId !== undefined) {
-      let low = 0;
-      while (low < end) {
-        const middle = (low + end) >>> 1;
-        if (compareIds((events[middle] as RawEvent).id, beforeId) >= 0) end = middle;
-        else low = middle + 1;
-      }
-    }
+    const end = beforeId === undefined ? events.length : firstEventAt(events, beforeId, true);
     const found: RawEvent[] = [];
     for (let i = end - 1; i >= 0 && found.length < count; i--) {
       const event = events[i] as RawEvent;
@@ -275,6 +259,22 @@ export class MemoryJobStore implements JobStore {
 }
 
 /** Orders stream ids `ms-seq` (and bare `0`). */
+/**
+ * Index of the first event after `id` (or at it, with `inclusive`): ids only grow, so a binary search
+ * rather than a scan of every event.
+ */
+function firstEventAt(events: readonly RawEvent[], id: string, inclusive: boolean): number {
+  let low = 0;
+  let high = events.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const order = compareIds((events[middle] as RawEvent).id, id);
+    if (order > 0 || (inclusive && order === 0)) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
 function compareIds(a: string, b: string): number {
   const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
   const [bMs = 0, bSeq = 0] = b.split('-').map(Number);

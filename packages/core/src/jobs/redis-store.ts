@@ -343,19 +343,19 @@ export class RedisJobStore implements JobStore {
     this.idle.length = 0;
   }
 
-  /** The start of a script call's argument list: its key and the arguments every script takes first. */
+  /**
+   * The start of a script call's argument list (see runScript): a place for the sha, the queue's keys,
+   * and the arguments every script takes first.
+   */
   private scriptArgs(queue: string): Array<string | number> {
     const k = this.keys.queue(queue);
-    return ['', 1, k.meta, k.jobBase, this.options.eventsMaxLength, this.options.groupConcurrency];
+    const { eventsMaxLength, groupConcurrency } = this.options;
+    return ['', k.scriptKeys.length, ...k.scriptKeys, k.jobBase, eventsMaxLength, groupConcurrency];
   }
 
   /** Runs a script with `argv` from scriptArgs plus its own arguments. */
-  private async script(name: ScriptName, argv: Array<string | number>): Promise<unknown> {
-    try {
-      return await runScript(this.redis, name, argv);
-    } catch (error) {
-      throw this.connection.unavailable(error);
-    }
+  private script(name: ScriptName, argv: Array<string | number>): Promise<unknown> {
+    return this.run(() => runScript(this.redis, name, argv));
   }
 
   /**

@@ -25,7 +25,6 @@ export type ScriptName = (typeof SCRIPT_NAMES)[number];
 interface LoadedScript {
   lua: string;
   sha: string;
-  numberOfKeys: number;
 }
 
 let loaded: Map<ScriptName, LoadedScript> | undefined;
@@ -37,12 +36,11 @@ function loadScripts(): Map<ScriptName, LoadedScript> {
   for (const name of SCRIPT_NAMES) {
     const file = files.find((candidate) => new RegExp(`^${name}-\\d+\\.lua$`).test(candidate));
     if (!file) throw new Error(`jobs: Lua script ${name}-<keys>.lua is missing from ${LUA_DIR.pathname}`);
-    const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)?.[1]);
     const source = readFileSync(new URL(file, LUA_DIR), 'utf8');
     const lua = source.replace(/^--@include (\S+)\s*$/gm, (_, include: string) =>
       readFileSync(new URL(`includes/${include}.lua`, LUA_DIR), 'utf8'),
     );
-    scripts.set(name, { lua, sha: createHash('sha1').update(lua).digest('hex'), numberOfKeys });
+    scripts.set(name, { lua, sha: createHash('sha1').update(lua).digest('hex') });
   }
   loaded = scripts;
   return scripts;

@@ -4,28 +4,25 @@ import type { EventHub } from './event-hub.js';
 import { TERMINAL_EVENTS } from './records.js';
 import type { JobErrorInfo, JobEvent, JobRecord, JobState } from './types.js';
 
-/** Reads what a waiter needs of a job (undefined: no such job). */
-type ReadOutcome = () => Promise<Pick<JobRecord, 'state' | 'result' | 'error'> | undefined>;
-/** Finds a recently removed job's final event in the stream. */
-type ReadFinalEvent = () => Promise<JobEvent | undefined>;
+/** How a waiter looks up a job it cannot count on hearing the end of. */
+export interface JobLookup {
+  /** What a waiter needs of the job (undefined: no such job). */
+  outcome: () => Promise<Pick<JobRecord, 'state' | 'result' | 'error'> | undefined>;
+  /** A recently removed job's final event, from the stream. */
+  recentFinalEvent: () => Promise<JobEvent | undefined>;
+}
 
 /**
  * Resolves with a job's result: registers on the hub first, then looks at the job, so a completion
  * can fall neither before the look nor between the look and the subscription.
  */
-export function waitOnHub<TResult>(
-  hub: EventHub,
-  id: string,
-  timeoutMs: number,
-  getJob: ReadOutcome,
-  recentFinalEvent: ReadFinalEvent,
-): Promise<TResult> {
+export function waitOnHub<TResult>(hub: EventHub, id: string, timeoutMs: number, lookup: JobLookup): Promise<TResult> {
   if (hub.ready) {
     const early = hub.takeEarly(id.slice(id.lastIndexOf(':') + 1));
     if (early) return new Promise<TResult>((resolve) => resolve(finalOutcome<TResult>(id, early)));
     if (early === null) return waitForFinalEvent<TResult>(hub, id, timeoutMs);
   }
-  return waitReadingFirst<TResult>(hub, id, timeoutMs, getJob, recentFinalEvent);
+  return waitReadingFirst<TResult>(hub, id, timeoutMs, lookup);
 }
 
 /**
@@ -35,7 +32,7 @@ export function waitOnHub<TResult>(
 function waitForFinalEvent<TResult>(hub: EventHub, id: string, timeoutMs: number): Promise<TResult> {
   return new Promise<TResult>((resolve, reject) => {
     const end = (event: JobEvent | undefined): void => {
-      hub.removeDeadline(deadline);
+      hub.deadlines.remove(deadline);
       unlisten();
       if (!event) {
         reject(new BackplaneError('E_TIMEOUT', `job ${id} did not finish within ${timeoutMs} ms`, { details: { id } }));
@@ -52,7 +49,7 @@ function waitForFinalEvent<TResult>(hub: EventHub, id: string, timeoutMs: number
     const unlisten = hub.listenNow(id, (event) => {
       if (TERMINAL_EVENTS.has(event.type)) end(event);
     });
-    hub.addDeadline(deadline);
+    hub.deadlines.add(deadline);
   });
 }
 
@@ -60,8 +57,7 @@ async function waitReadingFirst<TResult>(
   hub: EventHub,
   id: string,
   timeoutMs: number,
-  getJob: ReadOutcome,
-  recentFinalEvent: ReadFinalEvent,
+  lookup: JobLookup,
 ): Promise<TResult> {
   let settle!: (outcome: JobEvent | 'timeout') => void;
   const finished = new Promise<JobEvent | 'timeout'>((resolve) => (settle = resolve));
@@ -75,11 +71,11 @@ async function waitReadingFirst<TResult>(
     if (early) return finalOutcome<TResult>(id, early);
     // A job the hub covers (early === null) needs no read: its end is still to come, to the listener.
     if (early === undefined) {
-      const job = await getJob();
+      const job = await lookup.outcome();
       if (!job) {
         // A job kept for no time (retention 0) may have ended before this waiter listened: its final
         // event, which carries the outcome, is still in the stream.
-        const ended = await recentFinalEvent();
+        const ended = await lookup.recentFinalEvent();
         if (!ended) throw jobNotFound(id);
         return finalOutcome<TResult>(id, ended);
       }
@@ -87,7 +83,7 @@ async function waitReadingFirst<TResult>(
         return outcomeOf<TResult>(id, job.state, job.result, job.error);
       }
     }
-    hub.addDeadline(deadline);
+    hub.deadlines.add(deadline);
     const event = await finished;
     if (event === 'timeout') {
       throw new BackplaneError('E_TIMEOUT', `job ${id} did not finish within ${timeoutMs} ms`, { details: { id } });
@@ -96,7 +92,7 @@ async function waitReadingFirst<TResult>(
     // no time at all still reports its result).
     return finalOutcome<TResult>(id, event);
   } finally {
-    hub.removeDeadline(deadline);
+    hub.deadlines.remove(deadline);
     unlisten();
   }
 }
