@@ -60,9 +60,9 @@ for i = 0, count - 1 do
     ids[#ids + 1] = lid
   end
 end
-if anyReady then
-  handOff()
-  -- Jobs no idle loop took wake a worker blocked on the marker.
+-- Jobs no idle loop took wake a worker blocked on the marker; when an idle loop was left with free
+-- slots, nothing claimable is left and no wake-up is needed.
+if anyReady and not handOff() then
   if redis.call('LLEN', KW) > 0 or redis.call('ZCARD', KP) > 0 or redis.call('ZCARD', KG) > 0 then wake() end
 end
 return ids

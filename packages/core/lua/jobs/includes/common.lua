@@ -62,13 +62,8 @@ end
 
 local function groupActive(group) return tonumber(redis.call('HGET', KGA, group) or '0') end
 
--- Whether the ready-groups set may hold a group in this script run (nil: not looked yet); saves a
--- ZPOPMIN on every other claim of a queue that uses no groups.
-local groupsMaybeReady = nil
-
 local function offerGroup(group)
   if groupActive(group) < groupLimit and redis.call('LLEN', groupKey(group)) > 0 then
-    groupsMaybeReady = true
     if redis.call('ZADD', KG, 'NX', now, group) == 1 then wake() end
   end
 end
@@ -100,7 +95,11 @@ local function makeReady(lid, priority, group, front, quiet)
   if not quiet then wake() end
 end
 
+-- Moves due delayed jobs (up to `limit`) to ready. Returns the run time of the earliest job still
+-- delayed (nil: none); a queue with no delayed jobs, or none due, costs one call.
 local function promoteDelayed(limit)
+  local first = redis.call('ZRANGE', KD, 0, 0, 'WITHSCORES')[2]
+  if not first or tonumber(first) > now then return first and tonumber(first) end
   local due = redis.call('ZRANGEBYSCORE', KD, '-inf', now, 'LIMIT', 0, limit)
   for _, lid in ipairs(due) do
     redis.call('ZREM', KD, lid)
@@ -110,6 +109,8 @@ local function promoteDelayed(limit)
     makeReady(lid, tonumber(f[1] or '0'), f[2], false)
     emit(lid, 'waiting')
   end
+  local after = redis.call('ZRANGE', KD, 0, 0, 'WITHSCORES')[2]
+  return after and tonumber(after)
 end
 
 -- Deletes a job and frees its idempotency key. `zkey` is the set it is in (nil: none); `ik` may be
@@ -161,13 +162,9 @@ end
 
 -- A job from the next ready group (round robin), or nil; a group emptied by a cancel is skipped.
 local function popGroup()
-  if groupsMaybeReady == false then return nil end
   for _ = 1, 10 do
     local group = redis.call('ZPOPMIN', KG)[1]
-    if not group then
-      groupsMaybeReady = false
-      return nil
-    end
+    if not group then return nil end
     local lid = redis.call('LPOP', groupKey(group))
     if lid then
       countGroupWaiting(group, -1)
@@ -179,20 +176,56 @@ local function popGroup()
   return nil
 end
 
--- The next job to claim: prioritized first, then plain and grouped jobs in turn so neither starves.
-local prioritizedLeft = nil
-local function pick(i)
-  -- Counted once per script run: only this script changes the set meanwhile.
-  if prioritizedLeft == nil then prioritizedLeft = redis.call('ZCARD', KP) end
-  if prioritizedLeft > 0 then
-    prioritizedLeft = prioritizedLeft - 1
-    return redis.call('ZPOPMIN', KP)[1]
+-- Up to `count` jobs to claim, in claim order: prioritized first, then plain and grouped jobs in turn
+-- (the i-th pick tries a group first when i is even) so neither starves. Prioritized and plain jobs
+-- come off in one call each; only ready groups are taken one by one.
+local function takeReady(count)
+  local ids = {}
+  local prioritized = redis.call('ZPOPMIN', KP, count)
+  for i = 1, #prioritized, 2 do ids[#ids + 1] = prioritized[i] end
+  if #ids == count then return ids end
+  if redis.call('ZCARD', KG) == 0 then
+    local plain = redis.call('LPOP', KW, count - #ids)
+    if plain then
+      for _, lid in ipairs(plain) do ids[#ids + 1] = lid end
+    end
+    return ids
   end
-  if i % 2 == 0 then
+  -- Once a source comes back empty it stays empty for the rest of this claim (only popGroup re-offers
+  -- a group, and only one that still has jobs), so it is not asked again.
+  local groupsLeft, plainLeft = true, true
+  local function fromGroups()
+    if not groupsLeft then return nil end
     local lid = popGroup()
-    if lid then return lid end
+    if not lid then groupsLeft = false end
+    return lid
   end
-  return redis.call('LPOP', KW) or popGroup()
+  local function fromPlain()
+    if not plainLeft then return nil end
+    local lid = redis.call('LPOP', KW)
+    if not lid then plainLeft = false end
+    return lid
+  end
+  for i = #ids + 1, count do
+    local lid = nil
+    if i % 2 == 0 then lid = fromGroups() end
+    lid = lid or fromPlain() or fromGroups()
+    if not lid then break end
+    ids[#ids + 1] = lid
+  end
+  return ids
+end
+
+-- ZADD of many members with one score, a few hundred per call (Lua's unpack has a stack limit).
+local function zaddAll(key, score, ids)
+  for from = 1, #ids, 500 do
+    local args = {}
+    for i = from, math.min(#ids, from + 499) do
+      args[#args + 1] = score
+      args[#args + 1] = ids[i]
+    end
+    redis.call('ZADD', key, unpack(args))
+  end
 end
 
 -- Claims up to `count` jobs for `worker` with a lease of `leaseMs`. Returns the next time worth
@@ -203,7 +236,7 @@ local function claim(count, worker, leaseMs, rateMax, rateWindowMs, chain)
   local out = { -1 }
   if count <= 0 then return out end
   if redis.call('HEXISTS', KM, 'paused') == 1 then return out end
-  promoteDelayed(100)
+  local nextDelayed = promoteDelayed(100)
   if rateMax > 0 then
     local used = tonumber(redis.call('GET', KRL) or '0')
     if used >= rateMax then
@@ -213,40 +246,30 @@ local function claim(count, worker, leaseMs, rateMax, rateWindowMs, chain)
     end
     if count > rateMax - used then count = rateMax - used end
   end
-  local claimed = 0
-  for i = 1, count do
-    local lid = pick(i)
-    if not lid then break end
+  local ids = takeReady(count)
+  for _, lid in ipairs(ids) do
     local jk = base .. lid
     local f = redis.call('HMGET', jk, 'n', 'd', 'ma', 'bo', 'to', 't', 'g', 'c', 'at')
     local token = tonumber(f[8] or '0') + 1
     local attempt = tonumber(f[9] or '0') + 1
     redis.call('HSET', jk, 's', 'active', 'w', worker, 'st', now, 'c', token, 'at', attempt)
-    redis.call('ZADD', KA, now + leaseMs, lid)
     emit(lid, 'active')
     out[#out + 1] = lid
     out[#out + 1] = token
     out[#out + 1] = attempt
     for j = 1, 7 do out[#out + 1] = f[j] end
-    claimed = claimed + 1
   end
+  local claimed = #ids
+  if claimed > 0 then zaddAll(KA, now + leaseMs, ids) end
   if rateMax > 0 and claimed > 0 then
     if redis.call('INCRBY', KRL, claimed) == claimed then redis.call('PEXPIRE', KRL, rateWindowMs) end
   end
-  if not chain then
-    -- Ran dry: tell the worker when to look again, so it waits on the marker without another claim.
-    if claimed < count then
-      local nextDelayed = redis.call('ZRANGE', KD, 0, 0, 'WITHSCORES')
-      if nextDelayed[2] then out[1] = tonumber(nextDelayed[2]) end
-    end
-    return out
-  end
-  if claimed == count and (redis.call('LLEN', KW) > 0 or redis.call('ZCARD', KP) > 0 or redis.call('ZCARD', KG) > 0) then
+  -- Ran dry: tell the worker when to look again, so it waits on the marker without another claim.
+  if chain and claimed == count and (redis.call('LLEN', KW) > 0 or redis.call('ZCARD', KP) > 0 or redis.call('ZCARD', KG) > 0) then
     wake()
     out[1] = 0
-  else
-    local nextDelayed = redis.call('ZRANGE', KD, 0, 0, 'WITHSCORES')
-    if nextDelayed[2] then out[1] = tonumber(nextDelayed[2]) end
+  elseif nextDelayed and (chain or claimed < count) then
+    out[1] = nextDelayed
   end
   return out
 end
@@ -268,7 +291,8 @@ local function registerIdle(token, worker, leaseMs, free, waitMs)
 end
 
 -- Claims ready jobs for idle fetch loops; each inbox message is a claim reply (see claim) whose first
--- item says whether the loop is still registered (1) for the slots it has left.
+-- item says whether the loop is still registered (1) for the slots it has left. Returns true when a
+-- loop got fewer jobs than it had slots for: nothing claimable is left, so no worker needs waking.
 local function handOff()
   local idle = redis.call('HGETALL', KIDLE)
   for i = 1, #idle, 2 do
@@ -279,7 +303,7 @@ local function handOff()
     else
       local out = claim(tonumber(free), worker, tonumber(leaseMs), 0, 0, false)
       local got = (#out - 1) / 10
-      if got == 0 then return end
+      if got == 0 then return true end
       local left = tonumber(free) - got
       if left > 0 then
         registerIdle(token, worker, leaseMs, left, tonumber(waitMs))
@@ -291,6 +315,8 @@ local function handOff()
       local inbox = inboxKey(token)
       redis.call('RPUSH', inbox, cjson.encode(out))
       redis.call('PEXPIRE', inbox, tonumber(leaseMs))
+      if left > 0 then return true end
     end
   end
+  return false
 end
