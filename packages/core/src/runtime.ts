@@ -12,7 +12,7 @@ import { createJobScheduler } from './jobs/scheduler/index.js';
 import type { JobScheduler } from './jobs/scheduler/scheduler.js';
 import { createSessionStore } from './sessions/session-store.js';
 import type { SessionStore } from './sessions/types.js';
-import { policyMayEvict } from './redis/info.js';
+import { policyMayEvict, redisVersionWarning } from './redis/info.js';
 
 export type Component = 'cache' | 'jobs' | 'sessions';
 export const COMPONENTS: readonly Component[] = ['cache', 'jobs', 'sessions'];
@@ -104,6 +104,7 @@ export class Backplane {
       logger.info({ memory }, `memory backend for ${memory.join(', ')}`);
     }
     await Promise.all(Object.values(backplane.connections).map((connection) => connection.connect()));
+    for (const connection of Object.values(backplane.connections)) warnIfTooOld(connection, logger);
     // The bus subscribes once the cache connection is up; a Redis still down at start is fine.
     await cacheReady(backplane.cache).catch(() => undefined);
     return backplane;
@@ -129,6 +130,8 @@ export class Backplane {
         }
         const status = connection.status();
         const warnings: string[] = [];
+        const tooOld = info ? redisVersionWarning(info) : undefined;
+        if (tooOld) warnings.push(tooOld);
         if (component === 'jobs' && info && policyMayEvict(info.maxmemoryPolicy)) {
           warnings.push(
             `maxmemory-policy is ${info.maxmemoryPolicy}: Redis may evict job keys; use noeviction for jobs`,
@@ -151,4 +154,27 @@ export class Backplane {
     await Promise.allSettled([this.jobs.close(), this.cache.close(), this.sessions.close()]);
     await Promise.allSettled(Object.values(this.connections).map((connection) => connection.close()));
   }
+}
+
+/**
+ * Logs once per connection, as soon as it is up, when its Redis is older than backplane needs: the
+ * commands that fail there would otherwise surface as puzzling script errors.
+ */
+function warnIfTooOld(connection: RedisConnection, logger: Logger): void {
+  const check = (): void => {
+    connection
+      .info()
+      .then((info) => {
+        const warning = redisVersionWarning(info);
+        if (warning) logger.error({ redis: connection.name }, warning);
+      })
+      .catch(() => undefined);
+  };
+  if (connection.availability === 'up') return check();
+  const onChange = (current: string): void => {
+    if (current !== 'up') return;
+    connection.off('availability', onChange);
+    check();
+  };
+  connection.on('availability', onChange);
 }

@@ -115,3 +115,29 @@ function sumNodes(nodes: Array<RedisInfo & { address: string }>): RedisInfo {
 export function policyMayEvict(policy: string): boolean {
   return policy !== 'noeviction' && policy !== 'unknown';
 }
+
+/** The oldest Redis backplane runs on: the cache's tag index uses `PEXPIRE … NX | GT` (7.0). */
+export const MIN_REDIS_VERSION = { major: 7, minor: 0 } as const;
+
+/**
+ * A warning when a server (or, on a cluster, any master) is older than `MIN_REDIS_VERSION`, else
+ * undefined. Versions it cannot read are not warned about.
+ */
+export function redisVersionWarning(info: RedisInfo): string | undefined {
+  const servers = info.nodes ?? [info];
+  const old = servers.filter((server) => {
+    const match = /^(\d+)\.(\d+)/.exec(server.version);
+    if (!match) return false;
+    const major = Number(match[1]);
+    return (
+      major < MIN_REDIS_VERSION.major ||
+      (major === MIN_REDIS_VERSION.major && Number(match[2]) < MIN_REDIS_VERSION.minor)
+    );
+  });
+  if (old.length === 0) return undefined;
+  const versions = [...new Set(old.map((server) => server.version))].join(', ');
+  return (
+    `Redis ${versions} is older than ${MIN_REDIS_VERSION.major}.${MIN_REDIS_VERSION.minor}, which backplane needs ` +
+    '(cache tags and job claims use commands added in 6.2 and 7.0); upgrade Redis'
+  );
+}
