@@ -162,10 +162,15 @@ function renderTable(all, names) {
   const rows = [
     ['no-op processing, jobs/s (higher is better)', 'noop', (r) => r.processPerSec, 0, 'high'],
     ['1 ms handler processing, jobs/s', 'sleep1', (r) => r.processPerSec, 0, 'high'],
+    ['no-op, second half of the run only, jobs/s', 'noop', (r) => r.secondHalfPerSec, 0, 'high'],
+    ['1 ms handler, second half of the run only, jobs/s', 'sleep1', (r) => r.secondHalfPerSec, 0, 'high'],
     ['bulk enqueue, jobs/s', 'noop', (r) => r.enqueuePerSec, 0, 'high'],
     ['e2e latency p50, ms (lower is better)', 'latency', (r) => r.p50, 2, 'low'],
     ['e2e latency p95, ms', 'latency', (r) => r.p95, 2, 'low'],
     ['e2e latency p99, ms', 'latency', (r) => r.p99, 2, 'low'],
+    ['e2e latency p99 of the last half of the jobs, ms', 'latency', (r) => r.secondHalfP99, 2, 'low'],
+    ['round trips over 1 ms, first half of the jobs', 'latency', (r) => r.firstHalfOver1ms, 0, 'low'],
+    ['round trips over 1 ms, last half of the jobs', 'latency', (r) => r.secondHalfOver1ms, 0, 'low'],
     ['latency run: Node CPU per job, all threads, µs', 'latency', (r) => r.nodeCpuMicrosPerJob, 0, 'low'],
     [
       'latency run: CPU of V8 helper threads (JIT, GC) per job, µs',
