@@ -60,14 +60,21 @@ export function checkJobScripts(): void {
 export function runScript(client: Redis | Cluster, name: ScriptName, argv: Array<string | number>): Promise<unknown> {
   const script = loadScripts().get(name) as LoadedScript;
   argv[0] = script.sha;
-  return send(client, new Command('evalsha', argv, UTF8)).catch((error: unknown) => {
+  return send(client, 'evalsha', argv).catch((error: unknown) => {
     if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
     argv[0] = script.lua;
-    return send(client, new Command('eval', argv, UTF8));
+    return send(client, 'eval', argv);
   });
 }
 
-function send(client: Redis | Cluster, command: Command): Promise<unknown> {
+function send(client: Redis | Cluster, name: 'evalsha' | 'eval', argv: Array<string | number>): Promise<unknown> {
+  // ioredis' Command copies its arguments with Array.prototype.flat, which costs ~70 ns per argument
+  // on Node 20: 2 µs for a single job's script call, 10 µs for a finish of 25 outcomes, 1.7 ms for a
+  // bulk of 2,000 jobs. Our argument list is flat already, so it goes in after construction, with
+  // numbers written as strings as the constructor would have done.
+  for (let i = 0; i < argv.length; i++) if (typeof argv[i] !== 'string') argv[i] = String(argv[i]);
+  const command = new Command(name, [], UTF8);
+  command.args = argv;
   void client.sendCommand(command);
   return command.promise as Promise<unknown>;
 }
