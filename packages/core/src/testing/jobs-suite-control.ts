@@ -365,9 +365,11 @@ export function controlTests({ open, queue, start }: JobsSuiteHarness): void {
     const running = new Map<string, number>();
     const order: string[] = [];
     let overlap = false;
+    const seenGroups = new Set<string | undefined>();
     jobs.defineTask(
       'grouped',
-      async (data: { group: string; n: number }) => {
+      async (data: { group: string; n: number }, ctx) => {
+        seenGroups.add(ctx.job.group);
         const now = (running.get(data.group) ?? 0) + 1;
         running.set(data.group, now);
         if (now > 1) overlap = true;
@@ -388,6 +390,8 @@ export function controlTests({ open, queue, start }: JobsSuiteHarness): void {
     await start(jobs, { queues: [q], concurrency: 6 });
     await Promise.all(ids.filter((_, index) => index !== 2).map((id) => jobs.waitForResult(id, { timeout: 5000 })));
     assert.equal(overlap, false);
+    // The handler sees each job's group.
+    assert.deepEqual([...seenGroups].sort(), ['a', 'b']);
     assert.equal((await jobs.counts(q)).waiting, 0);
     assert.deepEqual(
       order.filter((label) => label.startsWith('a')),
