@@ -29,12 +29,22 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * run instead of fifty. A batch goes out at the end of the event-loop turn (`setImmediate`: jobs that
  * end in different timer or I/O callbacks of one turn share it), sooner for a `lone` outcome (the
  * worker has nothing else running: `process.nextTick`, which saved a lone job ~0.1 ms at p50), or at
- * once when it reaches `flushAt`: then Redis records it while this process goes on running jobs,
- * instead of the two sides taking turns.
+ * once when it reaches `flushAt` while Redis has work of this worker to overlap with (a batch in
+ * flight, or a reply handled in this turn): then Redis records it while this process goes on running
+ * jobs, instead of the two sides taking turns. Jobs that end together in a turn of their own (timers
+ * firing at once) wait for the turn's end instead: a call sent mid-turn then only takes the core from
+ * the jobs still to run in it.
  */
 export class AckBatcher {
   private readonly pending = new Map<string, PendingAck[]>();
   private scheduled = false;
+  /** Batches sent and not answered yet. */
+  private inFlight = 0;
+  /** A reply was handled in this turn of the event loop (cleared by setImmediate). */
+  private afterReply = false;
+  private readonly clearAfterReply = (): void => {
+    this.afterReply = false;
+  };
 
   constructor(
     private readonly store: JobStore,
@@ -49,7 +59,11 @@ export class AckBatcher {
       let list = this.pending.get(queue);
       if (!list) this.pending.set(queue, (list = []));
       list.push({ item, want, resolve });
-      if (list.length >= this.flushAt) {
+      // A chunk goes out early while Redis is busy with an earlier one, or in the turn that handled a
+      // reply (its jobs are ending now, more replies follow): the two sides then overlap. Jobs that
+      // end together in a turn of their own (1 ms timers firing at once) send the whole turn's
+      // outcomes in one call when the turn ends, while this process waits for its next timers.
+      if (list.length >= MAX_BATCH || (list.length >= this.flushAt && (this.inFlight > 0 || this.afterReply))) {
         this.pending.delete(queue);
         void this.send(queue, list);
         return;
@@ -72,6 +86,15 @@ export class AckBatcher {
   }
 
   private async send(queue: string, batch: PendingAck[]): Promise<void> {
+    this.inFlight++;
+    try {
+      await this.sendBatch(queue, batch);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async sendBatch(queue: string, batch: PendingAck[]): Promise<void> {
     let wanted = 0;
     for (const ack of batch) wanted += ack.want;
     // Redis may blip; a few tries keep the outcomes. If all fail, the leases expire and the jobs run
@@ -81,6 +104,10 @@ export class AckBatcher {
         const items: FinishItem[] = [];
         for (const ack of batch) items.push(ack.item);
         const reply = await this.store.finish(queue, items, this.claimRequest(wanted));
+        if (!this.afterReply) {
+          this.afterReply = true;
+          setImmediate(this.clearAfterReply);
+        }
         const claimed = reply.next.jobs;
         let taken = 0;
         for (let index = 0; index < batch.length; index++) {
