@@ -6,8 +6,8 @@
   wait ms. With a token, the loop's idle registration ends and the jobs already handed to its inbox
   come first in the reply; when the queue has fewer jobs than asked, the loop registers as idle again
   (see handOff in includes/common.lua).
-  Returns: { next claim time (0 now, -1 when woken, else ms), then per job: local id, lease token, attempt,
-  name, data, max attempts, backoff, timeout, created at, group }, then 1 if the loop is registered idle.
+  Returns: { next claim time (0 now, -1 when woken, else ms), then 4 items per job (see claim in
+  includes/common.lua) }, then 1 if the loop is registered idle.
 ]]
 --@include common
 local count, worker, leaseMs = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
@@ -23,11 +23,12 @@ if token ~= '' then
   end
   redis.call('DEL', inbox)
 end
-local want = count - #handed / 10
+local want = count - #handed / FIELDS_PER_JOB
 local out = claim(want, worker, leaseMs, rateMax, rateWindowMs, true)
 local registered = 0
-if token ~= '' and rateMax == 0 and (#out - 1) / 10 < want then
-  registerIdle(token, worker, leaseMs, want - (#out - 1) / 10, tonumber(ARGV[10]))
+local claimed = (#out - 1) / FIELDS_PER_JOB
+if token ~= '' and rateMax == 0 and claimed < want then
+  registerIdle(token, worker, leaseMs, want - claimed, tonumber(ARGV[10]))
   registered = 1
 end
 -- Handed jobs were claimed first: they go first.

@@ -18,31 +18,36 @@ export function pushClaimArgs(argv: Array<string | number>, request: ClaimReques
   );
 }
 
-const FIELDS_PER_JOB = 10;
+const FIELDS_PER_JOB = 4;
 
 /**
- * A claim reply (see lua/jobs/claim-1.lua): the next time worth claiming, then 10 fields per job. Absent
- * fields are nil from a script reply and false from a hand-off (cjson).
+ * A claim reply (see `claim` in lua/jobs/includes/common.lua): the next time worth claiming, then 4
+ * items per job: `id|token|attempt|max attempts|timeout|created at`, the task name, the data, and ''
+ * or a JSON object of the rarer fields (b: backoff, g: group). Four items decode in about half the
+ * time of one per field. A name or data that is not a string (a job hash gone meanwhile) reads as
+ * empty.
  */
 export function parseClaim(reply: readonly unknown[], registered?: boolean): ClaimBatch {
   const nextAt = Number(reply[0] ?? -1);
   const jobs: ClaimedJob[] = [];
   for (let i = 1; i + FIELDS_PER_JOB - 1 < reply.length; i += FIELDS_PER_JOB) {
+    const [localId = '', token = '', attempt, maxAttempts, timeoutMs, createdAt] = String(reply[i]).split('|');
+    const extra = reply[i + 3];
+    const rare = typeof extra === 'string' && extra !== '' ? (JSON.parse(extra) as { b?: string; g?: string }) : {};
     jobs.push({
-      localId: text(reply[i]) ?? '',
-      token: String(reply[i + 1]),
-      attempt: Number(reply[i + 2]),
-      name: text(reply[i + 3]) ?? '',
-      data: text(reply[i + 4]) ?? 'null',
-      maxAttempts: Number(text(reply[i + 5]) ?? 1),
-      backoff: text(reply[i + 6]) ?? '',
-      timeoutMs: Number(text(reply[i + 7]) ?? 0),
-      createdAt: Number(text(reply[i + 8]) ?? 0),
-      group: text(reply[i + 9]),
+      localId,
+      token,
+      attempt: Number(attempt),
+      name: text(reply[i + 1]) ?? '',
+      data: text(reply[i + 2]) ?? 'null',
+      maxAttempts: maxAttempts ? Number(maxAttempts) : 1,
+      backoff: rare.b ?? '',
+      timeoutMs: timeoutMs ? Number(timeoutMs) : 0,
+      createdAt: createdAt ? Number(createdAt) : 0,
+      group: rare.g,
     });
   }
   return registered === undefined ? { jobs, nextAt } : { jobs, nextAt, registered };
 }
 
-const text = (value: unknown): string | undefined =>
-  typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);

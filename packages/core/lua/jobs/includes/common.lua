@@ -228,9 +228,14 @@ local function zaddAll(key, score, ids)
   end
 end
 
+-- A claimed job in a claim reply is 4 items, so a reply of many jobs is quick to decode:
+--   `<local id>|<lease token>|<attempt>|<max attempts>|<timeout ms>|<created at>` (absent fields empty),
+--   the task name, the data, and '' or a JSON object of the rarer fields: b backoff, g group.
+local FIELDS_PER_JOB = 4
+
 -- Claims up to `count` jobs for `worker` with a lease of `leaseMs`. Returns the next time worth
--- claiming again (ms; 0 = now, -1 = when woken) followed by 10 fields per job. `chain` wakes another
--- idle worker when work is left; the claim that rides on a completion skips it (its worker is busy,
+-- claiming again (ms; 0 = now, -1 = when woken) followed by FIELDS_PER_JOB items per job. `chain`
+-- wakes another idle worker when work is left; the claim that rides on a completion skips it (its worker is busy,
 -- and the others were woken when that work arrived).
 local function claim(count, worker, leaseMs, rateMax, rateWindowMs, chain)
   local out = { -1 }
@@ -254,10 +259,10 @@ local function claim(count, worker, leaseMs, rateMax, rateWindowMs, chain)
     local attempt = tonumber(f[9] or '0') + 1
     redis.call('HSET', jk, 's', 'active', 'w', worker, 'st', now, 'c', token, 'at', attempt)
     emit(lid, 'active')
-    out[#out + 1] = lid
-    out[#out + 1] = token
-    out[#out + 1] = attempt
-    for j = 1, 7 do out[#out + 1] = f[j] end
+    out[#out + 1] = lid .. '|' .. token .. '|' .. attempt .. '|' .. (f[3] or '') .. '|' .. (f[5] or '') .. '|' .. (f[6] or '')
+    out[#out + 1] = f[1]
+    out[#out + 1] = f[2]
+    out[#out + 1] = (f[4] or f[7]) and cjson.encode({ b = f[4] or nil, g = f[7] or nil }) or ''
   end
   local claimed = #ids
   if claimed > 0 then zaddAll(KA, now + leaseMs, ids) end
@@ -302,7 +307,7 @@ local function handOff()
       redis.call('HDEL', KIDLE, token)
     else
       local out = claim(tonumber(free), worker, tonumber(leaseMs), 0, 0, false)
-      local got = (#out - 1) / 10
+      local got = (#out - 1) / FIELDS_PER_JOB
       if got == 0 then return true end
       local left = tonumber(free) - got
       if left > 0 then
