@@ -235,8 +235,8 @@ local FIELDS_PER_JOB = 4
 
 -- Claims up to `count` jobs for `worker` with a lease of `leaseMs`. Returns the next time worth
 -- claiming again (ms; 0 = now, -1 = when woken) followed by FIELDS_PER_JOB items per job. `chain`
--- wakes another idle worker when work is left; the claim that rides on a completion skips it (its worker is busy,
--- and the others were woken when that work arrived).
+-- wakes another idle worker when work is left; the claim that rides on a completion skips it (its
+-- worker is busy, and the others were woken when that work arrived).
 local function claim(count, worker, leaseMs, rateMax, rateWindowMs, chain)
   local out = { -1 }
   if count <= 0 then return out end
@@ -269,7 +269,9 @@ local function claim(count, worker, leaseMs, rateMax, rateWindowMs, chain)
   if rateMax > 0 and claimed > 0 then
     if redis.call('INCRBY', KRL, claimed) == claimed then redis.call('PEXPIRE', KRL, rateWindowMs) end
   end
-  -- Ran dry: tell the worker when to look again, so it waits on the marker without another claim.
+  -- Work left after a full chained claim: wake another worker, and this one claims again at once (0).
+  -- Ran dry: tell the worker when the earliest delayed job is due, so it waits on the marker until
+  -- then without another claim.
   if chain and claimed == count and (redis.call('LLEN', KW) > 0 or redis.call('ZCARD', KP) > 0 or redis.call('ZCARD', KG) > 0) then
     wake()
     out[1] = 0
