@@ -3,13 +3,13 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { toMilliseconds, type Duration } from '../util/duration.js';
 import { AckBatcher } from './acks.js';
-import { AttemptContext } from './context.js';
+import { abortAttempt, type AttemptDeps, CANCELLED_ERROR, forceEnd, runAttempt, type Running } from './attempt.js';
 import { JobAbortedError, toJobError } from './errors.js';
 import type { JobsMetrics } from './metrics.js';
-import { backoffDelay, checkQueueName, DEFAULT_QUEUE, serialize } from './options.js';
+import { checkQueueName, DEFAULT_QUEUE } from './options.js';
 import { newLocalId, publicId } from './records.js';
 import type { ClaimedJob, ClaimRequest, FinishItem, JobStore, Outcome } from './store.js';
-import type { TaskHandler, TaskRegistry } from './tasks.js';
+import type { TaskRegistry } from './tasks.js';
 import type { WorkerInfo } from './types.js';
 
 export interface WorkerOptions {
@@ -40,35 +40,12 @@ export interface WorkerOptions {
   id?: string;
 }
 
-type Settled = { ok: true; value: unknown } | { ok: false; error: unknown } | { forced: ForceReason };
-
-interface Running {
-  /** The job's public id (`<queue>:<local id>`). */
-  id: string;
-  queue: string;
-  job: ClaimedJob;
-  /** Made when the handler first reads `ctx.signal`: most jobs never do, and it costs per job. */
-  controller: AbortController | undefined;
-  /** Why the signal aborted (kept for a signal read after the fact). */
-  abortReason: JobAbortedError | undefined;
-  cancelled: boolean;
-  /** Ends the attempt without waiting for the handler (time limit, cancel grace, lost lease, shutdown). */
-  settle: ((settled: Settled) => void) | undefined;
-  forcedBefore: ForceReason | undefined;
-}
-
-type ForceReason = 'timeout' | 'cancelled' | 'lost' | 'release';
-
 /** Attempts at or under this average keep a prefetch buffer in 'auto' mode. */
 const AUTO_PREFETCH_MAX_MS = 10;
-
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 /** Keeps the process alive: a script whose last step is `await worker.close()` must not exit mid-drain. */
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const CANCELLED_ERROR = JSON.stringify({ message: 'cancelled', code: 'E_JOB_CANCELLED' });
 
 /**
  * Runs the handlers of the tasks defined in this process. Finishing a job and claiming the next one is
@@ -119,6 +96,7 @@ export class Worker {
   private readonly loops: Array<Promise<void>> = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly acks: AckBatcher;
+  private readonly attemptDeps: AttemptDeps;
   private unsubscribe: (() => Promise<void>) | undefined;
   private startedAt = 0;
   private started = false;
@@ -162,6 +140,7 @@ export class Worker {
       (error, message) => this.warn(error, message),
       Math.max(8, Math.ceil(this.concurrency / 2)),
     );
+    this.attemptDeps = { tasks, logger, reportProgress: this.reportProgress };
   }
 
   /** Registers the worker and starts claiming. */
@@ -205,8 +184,8 @@ export class Worker {
       await pause(Math.min(50, deadline - Date.now()));
     }
     for (const entry of this.running.values()) {
-      this.abort(entry, new JobAbortedError('E_JOB_SHUTDOWN', 'the worker is shutting down'));
-      this.force(entry, 'release');
+      abortAttempt(entry, new JobAbortedError('E_JOB_SHUTDOWN', 'the worker is shutting down'));
+      forceEnd(entry, 'release');
     }
     const handBack = Date.now() + 3000;
     while ((this.running.size > 0 || this.unacked > 0) && Date.now() < handBack) await pause(20);
@@ -346,7 +325,7 @@ export class Worker {
       const outcome =
         this.earlyCancels.size > 0 && this.earlyCancels.delete(entry.id)
           ? ({ kind: 'cancelled', error: CANCELLED_ERROR } as const)
-          : await this.attempt(entry).catch((error: unknown): Outcome => ({
+          : await runAttempt(entry, this.attemptDeps).catch((error: unknown): Outcome => ({
               kind: 'failed',
               error: JSON.stringify(toJobError(error)),
             }));
@@ -433,104 +412,6 @@ export class Worker {
     void this.send(queue, { localId: job.localId, token: job.token, outcome }, 0, 0, 0);
   }
 
-  private abort(entry: Running, reason: JobAbortedError): void {
-    entry.abortReason ??= reason;
-    entry.controller?.abort(reason);
-  }
-
-  private force(entry: Running, reason: ForceReason): void {
-    if (entry.settle) entry.settle({ forced: reason });
-    else entry.forcedBefore ??= reason;
-  }
-
-  private async attempt(entry: Running): Promise<Outcome> {
-    const { id, queue, job } = entry;
-    const task = this.tasks.get(job.name);
-    if (!task) {
-      const error = { message: `no task ${job.name} is defined in this worker`, code: 'E_TASK_UNKNOWN' };
-      return { kind: 'failed', error: JSON.stringify(error) };
-    }
-    let timer: NodeJS.Timeout | undefined;
-    if (job.timeoutMs > 0) {
-      timer = setTimeout(() => {
-        this.abort(entry, new JobAbortedError('E_JOB_TIMEOUT', `the job ran past its ${job.timeoutMs} ms time limit`));
-        this.force(entry, 'timeout');
-      }, job.timeoutMs);
-      timer.unref();
-    }
-    const data: unknown = JSON.parse(job.data);
-    const runningJob = {
-      id,
-      name: job.name,
-      queue,
-      data,
-      attempt: job.attempt,
-      maxAttempts: job.maxAttempts,
-      createdAt: job.createdAt,
-      group: job.group,
-    };
-    const context = new AttemptContext(runningJob, entry, this.logger, this.reportProgress);
-    const settled = await this.runHandler(entry, task.handler as TaskHandler<unknown, unknown>, data, context);
-    clearTimeout(timer);
-    if (entry.cancelled) return { kind: 'cancelled', error: CANCELLED_ERROR };
-    if ('forced' in settled) {
-      if (settled.forced === 'release') return { kind: 'release' };
-      if (settled.forced === 'timeout') {
-        const error = {
-          message: `timed out after ${job.timeoutMs} ms`,
-          code: 'E_JOB_TIMEOUT',
-          name: 'JobAbortedError',
-        };
-        return this.failure(job, error, false);
-      }
-      return { kind: 'failed', error: JSON.stringify({ message: 'lease lost', code: 'E_JOB_LEASE_LOST' }) };
-    }
-    if (settled.ok) {
-      try {
-        return { kind: 'completed', result: serialize(settled.value, 'result') };
-      } catch (error) {
-        return this.failure(job, toJobError(error), true);
-      }
-    }
-    const info = toJobError(settled.error);
-    return this.failure(job, info, info.unrecoverable === true);
-  }
-
-  /**
-   * Calls the handler; the first settlement wins, so a forced end (time limit, cancel grace, lost
-   * lease, shutdown) does not wait for a handler that ignores its signal. A handler that returns at
-   * once costs no promise here.
-   */
-  private runHandler(
-    entry: Running,
-    handler: TaskHandler<unknown, unknown>,
-    data: unknown,
-    context: AttemptContext<Running>,
-  ): Settled | Promise<Settled> {
-    if (entry.forcedBefore) return { forced: entry.forcedBefore };
-    let returned: unknown;
-    try {
-      returned = handler(data, context);
-    } catch (error) {
-      return { ok: false, error };
-    }
-    if (!isThenable(returned)) return { ok: true, value: returned };
-    return new Promise<Settled>((resolve) => {
-      if (entry.forcedBefore) resolve({ forced: entry.forcedBefore });
-      entry.settle = resolve;
-      returned.then(
-        (value) => resolve({ ok: true, value }),
-        (error: unknown) => resolve({ ok: false, error }),
-      );
-    });
-  }
-
-  private failure(job: ClaimedJob, error: object, unrecoverable: boolean): Outcome {
-    const json = JSON.stringify(error);
-    if (unrecoverable || job.attempt >= job.maxAttempts) return { kind: 'failed', error: json };
-    return { kind: 'retry', error: json, delayMs: backoffDelay(job.backoff, job.attempt) };
-  }
-
   private requestCancel(queue: string, localId: string): void {
     const entry = this.running.get(publicId(queue, localId));
     if (!entry) {
@@ -544,9 +425,9 @@ export class Worker {
     }
     if (entry.cancelled) return;
     entry.cancelled = true;
-    this.abort(entry, new JobAbortedError('E_JOB_CANCELLED', 'the job was cancelled'));
+    abortAttempt(entry, new JobAbortedError('E_JOB_CANCELLED', 'the job was cancelled'));
     // The handler gets the grace period to stop; after it the job ends cancelled whatever it does.
-    setTimeout(() => this.force(entry, 'cancelled'), this.cancelGraceMs).unref();
+    setTimeout(() => forceEnd(entry, 'cancelled'), this.cancelGraceMs).unref();
   }
 
   private rememberCancel(id: string): void {
@@ -575,8 +456,8 @@ export class Worker {
         if (status !== 0) return;
         const entry = entries[index];
         if (entry && this.running.get(publicId(queue, job.localId)) === entry) {
-          this.abort(entry, new JobAbortedError('E_JOB_LEASE_LOST', 'the lease on this job was lost'));
-          this.force(entry, 'lost');
+          abortAttempt(entry, new JobAbortedError('E_JOB_LEASE_LOST', 'the lease on this job was lost'));
+          forceEnd(entry, 'lost');
         } else if (!entry) {
           // A prefetched job whose lease was lost belongs to someone else now.
           const list = this.buffered.get(queue);
