@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisClient } from '../redis/client.js';
 import type { RedisConnection } from '../redis/connection.js';
+import { Subscription } from '../redis/subscription.js';
 import { jobsKeys, type JobsKeys } from './keys.js';
 import { subscribeFinished, whenReady } from './redis-finished.js';
 import { listWaiting } from './redis-list.js';
@@ -288,18 +289,22 @@ export class RedisJobStore implements JobStore {
     queues: readonly string[],
     onCancel: (queue: string, localId: string) => void,
   ): Promise<() => Promise<void>> {
-    const subscriber = this.connection.createClient('jobs-cancel', { commandTimeoutMs: undefined });
     const byChannel = new Map(queues.map((queue) => [this.keys.queue(queue).cancelChannel, queue]));
-    subscriber.on('message', (channel: string, localId: string) => {
-      const queue = byChannel.get(channel);
-      if (queue !== undefined) onCancel(queue, localId);
+    // A cancel published while the subscription is broken is lost; the heartbeat reply covers the gap.
+    const subscription = new Subscription(this.connection, 'jobs-cancel', [...byChannel.keys()], {
+      onMessage: (channel, localId) => {
+        const queue = byChannel.get(channel);
+        if (queue !== undefined) onCancel(queue, localId);
+      },
+      onGap: () => undefined,
     });
-    // ioredis re-subscribes by itself after a reconnect; the heartbeat reply covers the gap.
-    await whenReady(subscriber);
-    await this.run(() => subscriber.subscribe(...byChannel.keys()));
-    return async () => {
-      subscriber.disconnect();
-    };
+    try {
+      await subscription.subscribed();
+    } catch (error) {
+      subscription.close();
+      throw error;
+    }
+    return async () => subscription.close();
   }
 
   onFinished(queue: string, listener: (event: RawEvent) => void, onGap: () => void): Promise<() => Promise<void>> {

@@ -1,6 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { StallWatchedRedis } from './stall-watched.js';
-import type { RedisTarget } from './url.js';
+import type { RedisNodeAddress, RedisTarget } from './url.js';
 
 /**
  * A client of one Redis server or of a Redis Cluster. Single-key commands, scripts whose keys share a
@@ -125,7 +125,35 @@ function createClusterClient(target: RedisTarget, name: string, budgets: RedisCl
   );
 }
 
-function createServerClient(target: RedisTarget, name: string, budgets: RedisClientBudgets): Redis {
+/**
+ * A client for one pub/sub subscription attempt (see ./subscription.ts), to one server: the target, or
+ * the given node of a cluster target (a cluster hands every PUBLISH to all its nodes). No command budget
+ * (a subscription waits for messages), and no reconnect or re-subscribe of its own: when it ends, the
+ * subscription makes a new one, so it knows exactly when it is subscribed again.
+ */
+export function createSubscriberClient(
+  target: RedisTarget,
+  name: string,
+  budgets: RedisClientBudgets,
+  node?: RedisNodeAddress,
+): Redis {
+  const server: RedisTarget = node
+    ? { ...target, transport: 'tcp', host: node.host, port: node.port, nodes: [], db: 0 }
+    : target;
+  return createServerClient(
+    server,
+    name,
+    { ...budgets, commandTimeoutMs: undefined, autoPipelining: false, stallWatch: false },
+    { retryStrategy: () => null, autoResubscribe: false },
+  );
+}
+
+function createServerClient(
+  target: RedisTarget,
+  name: string,
+  budgets: RedisClientBudgets,
+  overrides: Pick<RedisOptions, 'retryStrategy' | 'autoResubscribe'> = {},
+): Redis {
   const { commandTimeoutMs, connectTimeoutMs, ceiling } = resolveBudgets(budgets);
   const options: RedisOptions & { replyMapping?: 'legacy' } = {
     db: target.db,
@@ -137,6 +165,7 @@ function createServerClient(target: RedisTarget, name: string, budgets: RedisCli
     keepAlive: 10_000,
     connectionName: `backplane:${name}`,
     retryStrategy: (times) => reconnectDelay(times, ceiling),
+    ...overrides,
   };
   const stallWatch = budgets.stallWatch === true && commandTimeoutMs !== undefined;
   if (commandTimeoutMs !== undefined && !stallWatch) options.commandTimeout = commandTimeoutMs;

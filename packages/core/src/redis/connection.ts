@@ -3,10 +3,16 @@ import type { Cluster, Redis } from 'ioredis';
 import { RedisUnavailableError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { createRedactor, redactError, type Redactor } from '../util/redact.js';
-import { createRedisClient, DEFAULT_BUDGETS, type RedisClient, type RedisClientBudgets } from './client.js';
+import {
+  createRedisClient,
+  createSubscriberClient,
+  DEFAULT_BUDGETS,
+  type RedisClient,
+  type RedisClientBudgets,
+} from './client.js';
 import { readClusterInfo, readRedisInfo, type RedisInfo } from './info.js';
 import { isCluster, keyspaceNodes } from './keyspace.js';
-import { describeTarget, parseRedisUrl, type RedisTarget } from './url.js';
+import { describeTarget, parseRedisUrl, type RedisNodeAddress, type RedisTarget } from './url.js';
 
 /**
  * `up`: ready and answering within budget. `degraded`: connected but slow or failing commands.
@@ -99,6 +105,11 @@ export class RedisConnection extends EventEmitter<ConnectionEvents> {
     await this.probe();
   }
 
+  /** Whether `close()` was called: no client is made any more. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Whether this connection talks to a Redis Cluster. */
   get cluster(): boolean {
     return isCluster(this.redis);
@@ -170,6 +181,31 @@ export class RedisConnection extends EventEmitter<ConnectionEvents> {
     client.once('end', () => this.extraClients.delete(client));
     client.connect().catch((error: unknown) => this.noteError(error));
     return client as Redis;
+  }
+
+  /**
+   * A client for one attempt of a pub/sub subscription (see ./subscription.ts): to the server, or to a
+   * master of the cluster picked at random, other than `avoid` (`host:port`) when there is another.
+   * Undefined while a cluster knows no master yet. The connection closes it on `close()`.
+   */
+  createSubscriberClient(purpose: string, avoid?: string): Redis | undefined {
+    let node: RedisNodeAddress | undefined;
+    if (isCluster(this.redis)) {
+      const masters = this.redis
+        .nodes('master')
+        .map((master) => ({ host: master.options.host ?? '', port: master.options.port ?? 0 }))
+        .filter((master) => master.host !== '' && master.port !== 0);
+      const others = masters.filter((master) => `${master.host}:${master.port}` !== avoid);
+      const pool = others.length > 0 ? others : masters;
+      node = pool[Math.floor(Math.random() * pool.length)];
+      if (!node) return undefined;
+    }
+    if (this.closed) return undefined;
+    const client = createSubscriberClient(this.target, `${this.name}:${purpose}`, this.options, node);
+    this.extraClients.add(client);
+    this.watch(client, false);
+    client.once('end', () => this.extraClients.delete(client));
+    return client;
   }
 
   /** Wraps any client error as a typed, redacted `E_REDIS_UNAVAILABLE`. */
