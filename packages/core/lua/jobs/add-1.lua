@@ -27,7 +27,7 @@ for i = 0, count - 1 do
   else
     local jk = base .. lid
     local delayed = runAt > now
-    local fields = { 'n', name, 'd', data, 't', now, 's', delayed and 'delayed' or 'waiting' }
+    local fields = { 'n', name, 'd', data, 't', nowText, 's', delayed and 'delayed' or 'waiting' }
     -- Defaults are left out of the hash: a small job costs fewer bytes per waiting job.
     local function put(field, value)
       fields[#fields + 1] = field
@@ -42,16 +42,17 @@ for i = 0, count - 1 do
       redis.call('HSET', KI, ik, lid)
     end
     if group ~= '' then put('g', group) else group = nil end
-    if delayed then put('ra', runAt) end
+    local runAtText = delayed and int(runAt)
+    if delayed then put('ra', runAtText) end
     if ARGV[o + 11] ~= '' then put('kc', ARGV[o + 11]) end
     if ARGV[o + 12] ~= '' then put('kf', ARGV[o + 12]) end
     redis.call('HSET', jk, unpack(fields))
     if delayed then
-      redis.call('ZADD', KD, runAt, lid)
+      redis.call('ZADD', KD, runAtText, lid)
       local first = redis.call('ZRANGE', KD, 0, 0)[1]
       -- An idle worker sleeps until the earliest delayed job; wake it when this one is earlier.
       if first == lid then wake() end
-      emit(lid, 'delayed', tostring(runAt))
+      emit(lid, 'delayed', runAtText)
     else
       makeReady(lid, priority, group, false, true)
       anyReady = true

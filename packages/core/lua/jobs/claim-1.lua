@@ -28,7 +28,7 @@ local out = claim(want, worker, leaseMs, rateMax, rateWindowMs, true)
 local registered = 0
 local claimed = (#out - 1) / FIELDS_PER_JOB
 if token ~= '' and rateMax == 0 and claimed < want then
-  registerIdle(token, worker, leaseMs, want - claimed, tonumber(ARGV[10]))
+  registerIdle(token, worker, ARGV[6], want - claimed, ARGV[10])
   registered = 1
 end
 -- Handed jobs were claimed first: they go first.

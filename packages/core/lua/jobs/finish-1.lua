@@ -31,28 +31,29 @@ local function finishOne(lid, token, outcome, payload, delay)
   if outcome == 'completed' then
     emit(lid, 'completed', payload)
     if keepFinished(KC, lid, f[6], completedAge, completedNone, f[5] or false) then
-      redis.call('HSET', jk, 's', 'completed', 'r', payload, 'ft', now)
+      redis.call('HSET', jk, 's', 'completed', 'r', payload, 'ft', nowText)
       trimCompleted = trimCompleted + 1
     end
   elseif outcome == 'failed' or outcome == 'cancelled' then
     emit(lid, outcome, payload)
     if keepFinished(outcome == 'failed' and KF or KX, lid, f[7], failedAge, failedNone, f[5] or false) then
-      redis.call('HSET', jk, 's', outcome, 'e', payload, 'ft', now)
+      redis.call('HSET', jk, 's', outcome, 'e', payload, 'ft', nowText)
       if outcome == 'failed' then trimFailed = trimFailed + 1 else trimCancelled = trimCancelled + 1 end
     end
   elseif outcome == 'retry' then
     local runAt = now + tonumber(delay)
+    local runAtText = int(runAt)
     if runAt > now then
-      redis.call('HSET', jk, 's', 'delayed', 'ra', runAt, 'e', payload)
-      redis.call('ZADD', KD, runAt, lid)
-      if redis.call('ZRANGE', KD, 0, 0)[1] == lid then wake() end
+      redis.call('HSET', jk, 's', 'delayed', 'ra', runAtText, 'e', payload)
+      redis.call('ZADD', KD, runAtText, lid)
+      if redis.call('ZRANGE', KD, '0', '0')[1] == lid then wake() end
       state = 'delayed'
     else
       redis.call('HSET', jk, 's', 'waiting', 'e', payload)
       makeReady(lid, tonumber(f[4] or '0'), group, false)
       state = 'waiting'
     end
-    emit(lid, 'retrying', tostring(runAt))
+    emit(lid, 'retrying', runAtText)
   else -- release: handed back unfinished (shutdown); it does not use up an attempt.
     redis.call('HINCRBY', jk, 'at', -1)
     redis.call('HSET', jk, 's', 'waiting')

@@ -150,9 +150,10 @@ export class RedisJobStore implements JobStore {
     const popped = await this.blockingCall(signal, (client) => client.blpop(inbox, k.marker, seconds));
     if (!popped || popped[0] !== inbox) return undefined;
     // A claim reply encoded by includes/common.lua handOff (cjson writes absent fields as false, which
-    // parseClaim reads as absent); its first item says whether the loop is still registered.
+    // parseClaim reads as absent); its first item, '1' (1 from an engine before 2026-12), says whether the
+    // loop is still registered.
     const reply = JSON.parse(popped[1]) as unknown[];
-    return parseClaim(reply, reply[0] === 1);
+    return parseClaim(reply, reply[0] === '1' || reply[0] === 1);
   }
 
   async cancel(queue: string, localId: string, graceMs: number): Promise<JobState | undefined> {

@@ -24,10 +24,18 @@ local KW, KP, KD, KA, KC, KF, KX, KE, KK, KI, KG, KGA, KRL =
 local base = ARGV[1]
 local eventsMax = ARGV[2]
 local groupLimit = tonumber(ARGV[3])
-local now = (function()
+-- The clock in ms, as a number and as text. Redis 7.0 writes a number passed to redis.call as text with
+-- printf("%.17g"), and Lua's `..` does the same with "%.14g": some 4,000 instructions for a 13-digit
+-- timestamp, more than many a command costs. So `nowText` is cut from TIME's own digits, `int` writes
+-- a computed integer with "%d" (half the price), and the hot paths pass text.
+local now, nowText = (function()
   local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local us = t[2]
+  local ms = #us > 3 and string.sub(us, 1, -4) or '0'
+  ms = string.rep('0', 3 - #ms) .. ms
+  return tonumber(t[1]) * 1000 + tonumber(ms), t[1] .. ms
 end)()
+local function int(n) return string.format('%d', n) end
 
 -- Priorities 1..1000 sort before 0 (the plain list); within one priority, first in first out.
 local PRIORITY_SPAN = 1099511627776 -- 2^40
@@ -64,7 +72,7 @@ local function groupActive(group) return tonumber(redis.call('HGET', KGA, group)
 
 local function offerGroup(group)
   if groupActive(group) < groupLimit and redis.call('LLEN', groupKey(group)) > 0 then
-    if redis.call('ZADD', KG, 'NX', now, group) == 1 then wake() end
+    if redis.call('ZADD', KG, 'NX', nowText, group) == 1 then wake() end
   end
 end
 
@@ -98,9 +106,9 @@ end
 -- Moves due delayed jobs (up to `limit`) to ready. Returns the run time of the earliest job still
 -- delayed (nil: none); a queue with no delayed jobs, or none due, costs one call.
 local function promoteDelayed(limit)
-  local first = redis.call('ZRANGE', KD, 0, 0, 'WITHSCORES')[2]
+  local first = redis.call('ZRANGE', KD, '0', '0', 'WITHSCORES')[2]
   if not first or tonumber(first) > now then return first and tonumber(first) end
-  local due = redis.call('ZRANGEBYSCORE', KD, '-inf', now, 'LIMIT', 0, limit)
+  local due = redis.call('ZRANGEBYSCORE', KD, '-inf', nowText, 'LIMIT', '0', limit)
   for _, lid in ipairs(due) do
     redis.call('ZREM', KD, lid)
     local jk = base .. lid
@@ -109,7 +117,7 @@ local function promoteDelayed(limit)
     makeReady(lid, tonumber(f[1] or '0'), f[2], false)
     emit(lid, 'waiting')
   end
-  local after = redis.call('ZRANGE', KD, 0, 0, 'WITHSCORES')[2]
+  local after = redis.call('ZRANGE', KD, '0', '0', 'WITHSCORES')[2]
   return after and tonumber(after)
 end
 
@@ -141,20 +149,20 @@ local function keepFinished(zkey, lid, override, queueAgeMs, queueKeepsNone, ik)
     removeJob(nil, lid, ik)
     return false
   end
-  redis.call('ZADD', zkey, expiresAt(override, queueAgeMs), lid)
+  redis.call('ZADD', zkey, int(expiresAt(override, queueAgeMs)), lid)
   return true
 end
 
 -- Active retention: remove expired jobs, then the soonest to expire beyond `keep` (-1 = no count
 -- limit); `limit` removals of each kind per call.
 local function trim(zkey, keep, limit)
-  local old = redis.call('ZRANGEBYSCORE', zkey, '-inf', now, 'LIMIT', 0, limit)
+  local old = redis.call('ZRANGEBYSCORE', zkey, '-inf', nowText, 'LIMIT', '0', limit)
   for _, lid in ipairs(old) do removeJob(zkey, lid) end
   if keep >= 0 then
     local extra = redis.call('ZCARD', zkey) - keep
     if extra > 0 then
       if extra > limit then extra = limit end
-      local oldest = redis.call('ZRANGE', zkey, 0, extra - 1)
+      local oldest = redis.call('ZRANGE', zkey, '0', extra - 1)
       for _, lid in ipairs(oldest) do removeJob(zkey, lid) end
     end
   end
@@ -216,7 +224,8 @@ local function takeReady(count)
   return ids
 end
 
--- ZADD of many members with one score, a few hundred per call (Lua's unpack has a stack limit).
+-- ZADD of many members with one score (text: see `int`), a few hundred per call (Lua's unpack has a
+-- stack limit).
 local function zaddAll(key, score, ids)
   for from = 1, #ids, 500 do
     local args = {}
@@ -255,9 +264,9 @@ local function claim(count, worker, leaseMs, rateMax, rateWindowMs, chain)
   for _, lid in ipairs(ids) do
     local jk = base .. lid
     local f = redis.call('HMGET', jk, 'n', 'd', 'ma', 'bo', 'to', 't', 'g', 'c', 'at')
-    local token = tonumber(f[8] or '0') + 1
-    local attempt = tonumber(f[9] or '0') + 1
-    redis.call('HSET', jk, 's', 'active', 'w', worker, 'st', now, 'c', token, 'at', attempt)
+    local token = int(tonumber(f[8] or '0') + 1)
+    local attempt = int(tonumber(f[9] or '0') + 1)
+    redis.call('HSET', jk, 's', 'active', 'w', worker, 'st', nowText, 'c', token, 'at', attempt)
     emit(lid, 'active')
     out[#out + 1] = lid .. '|' .. token .. '|' .. attempt .. '|' .. (f[3] or '') .. '|' .. (f[5] or '') .. '|' .. (f[6] or '')
     out[#out + 1] = f[1]
@@ -265,7 +274,7 @@ local function claim(count, worker, leaseMs, rateMax, rateWindowMs, chain)
     out[#out + 1] = (f[4] or f[7]) and cjson.encode({ b = f[4] or nil, g = f[7] or nil }) or ''
   end
   local claimed = #ids
-  if claimed > 0 then zaddAll(KA, now + leaseMs, ids) end
+  if claimed > 0 then zaddAll(KA, int(now + leaseMs), ids) end
   if rateMax > 0 and claimed > 0 then
     if redis.call('INCRBY', KRL, claimed) == claimed then redis.call('PEXPIRE', KRL, rateWindowMs) end
   end
@@ -293,8 +302,9 @@ end
 local KIDLE = base .. '~idle'
 local function inboxKey(token) return base .. '~in:' .. token end
 
+-- `leaseMs` and `waitMs` come as the caller's text; `free` is a count.
 local function registerIdle(token, worker, leaseMs, free, waitMs)
-  redis.call('HSET', KIDLE, token, worker .. '|' .. leaseMs .. '|' .. free .. '|' .. waitMs .. '|' .. (now + waitMs + 1000))
+  redis.call('HSET', KIDLE, token, worker .. '|' .. leaseMs .. '|' .. int(free) .. '|' .. waitMs .. '|' .. int(now + waitMs + 1000))
 end
 
 -- Claims ready jobs for idle fetch loops; each inbox message is a claim reply (see claim) whose first
@@ -313,15 +323,15 @@ local function handOff()
       if got == 0 then return true end
       local left = tonumber(free) - got
       if left > 0 then
-        registerIdle(token, worker, leaseMs, left, tonumber(waitMs))
-        out[1] = 1
+        registerIdle(token, worker, leaseMs, left, waitMs)
+        out[1] = '1'
       else
         redis.call('HDEL', KIDLE, token)
-        out[1] = 0
+        out[1] = '0'
       end
       local inbox = inboxKey(token)
       redis.call('RPUSH', inbox, cjson.encode(out))
-      redis.call('PEXPIRE', inbox, tonumber(leaseMs))
+      redis.call('PEXPIRE', inbox, leaseMs)
       if left > 0 then return true end
     end
   end
