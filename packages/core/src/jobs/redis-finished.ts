@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisConnection } from '../redis/connection.js';
-import { Subscription } from '../redis/subscription.js';
+import { subscribe } from '../redis/subscription.js';
 import type { RawEvent } from './store.js';
 
 /**
@@ -8,13 +8,13 @@ import type { RawEvent } from './store.js';
  * `lid \n event \n data`). Resolves once subscribed. What is published while the subscription is
  * broken is lost, so `onGap` runs once it is back (see ../redis/subscription.ts).
  */
-export async function subscribeFinished(
+export function subscribeFinished(
   connection: RedisConnection,
   channel: string,
   listener: (event: RawEvent) => void,
   onGap: () => void,
 ): Promise<() => Promise<void>> {
-  const subscription = new Subscription(connection, 'jobs-done', [channel], {
+  return subscribe(connection, 'jobs-done', [channel], {
     onMessage: (from, message) => {
       if (from !== channel) return;
       const first = message.indexOf('\n');
@@ -30,13 +30,6 @@ export async function subscribeFinished(
     },
     onGap,
   });
-  try {
-    await subscription.subscribed();
-  } catch (error) {
-    subscription.close();
-    throw error;
-  }
-  return async () => subscription.close();
 }
 
 /** A client made with `createClient` connects in the background and has no offline queue: wait for it. */

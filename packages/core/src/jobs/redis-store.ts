@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisClient } from '../redis/client.js';
 import type { RedisConnection } from '../redis/connection.js';
-import { Subscription } from '../redis/subscription.js';
+import { subscribe } from '../redis/subscription.js';
 import { jobsKeys, type JobsKeys } from './keys.js';
 import { subscribeFinished, whenReady } from './redis-finished.js';
 import { listWaiting } from './redis-list.js';
@@ -292,20 +292,13 @@ export class RedisJobStore implements JobStore {
   ): Promise<() => Promise<void>> {
     const byChannel = new Map(queues.map((queue) => [this.keys.queue(queue).cancelChannel, queue]));
     // A cancel published while the subscription is broken is lost; the heartbeat reply covers the gap.
-    const subscription = new Subscription(this.connection, 'jobs-cancel', [...byChannel.keys()], {
+    return subscribe(this.connection, 'jobs-cancel', [...byChannel.keys()], {
       onMessage: (channel, localId) => {
         const queue = byChannel.get(channel);
         if (queue !== undefined) onCancel(queue, localId);
       },
       onGap: () => undefined,
     });
-    try {
-      await subscription.subscribed();
-    } catch (error) {
-      subscription.close();
-      throw error;
-    }
-    return async () => subscription.close();
   }
 
   onFinished(queue: string, listener: (event: RawEvent) => void, onGap: () => void): Promise<() => Promise<void>> {

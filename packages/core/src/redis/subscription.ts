@@ -22,6 +22,8 @@ export interface SubscriptionHandlers {
  */
 export class Subscription {
   private client: Redis | undefined;
+  /** The client whose subscription is confirmed, while it lasts. */
+  private subscribedClient: Redis | undefined;
   /** The last node an attempt used (`host:port`), avoided by the next one on a cluster. */
   private lastNode: string | undefined;
   private attempt = 0;
@@ -60,7 +62,7 @@ export class Subscription {
 
   /** Whether messages reach the handler now. */
   get listening(): boolean {
-    return this.subscribedOnce && this.client?.status === 'ready';
+    return this.subscribedClient !== undefined && this.subscribedClient.status === 'ready';
   }
 
   close(): void {
@@ -68,6 +70,7 @@ export class Subscription {
     clearTimeout(this.retryTimer);
     this.client?.disconnect();
     this.client = undefined;
+    this.subscribedClient = undefined;
   }
 
   private open(): void {
@@ -84,6 +87,7 @@ export class Subscription {
     const end = (): void => {
       if (ended) return;
       ended = true;
+      if (this.subscribedClient === client) this.subscribedClient = undefined;
       client.disconnect();
       if (this.client !== client) return;
       this.client = undefined;
@@ -99,6 +103,7 @@ export class Subscription {
       .then(() => {
         if (ended || this.closed) return;
         this.attempt = 0;
+        this.subscribedClient = client;
         if (this.subscribedOnce) {
           this.handlers.onGap();
           return;
@@ -114,4 +119,25 @@ export class Subscription {
     this.retryTimer = setTimeout(() => this.open(), delay);
     this.retryTimer.unref();
   }
+}
+
+/**
+ * Opens a subscription and resolves once it is subscribed, with a function that ends it; rejects with
+ * `E_REDIS_UNAVAILABLE` (and ends it) when it is not subscribed within `timeoutMs`.
+ */
+export async function subscribe(
+  connection: RedisConnection,
+  purpose: string,
+  channels: readonly string[],
+  handlers: SubscriptionHandlers,
+  timeoutMs?: number,
+): Promise<() => Promise<void>> {
+  const subscription = new Subscription(connection, purpose, channels, handlers);
+  try {
+    await subscription.subscribed(timeoutMs);
+  } catch (error) {
+    subscription.close();
+    throw error;
+  }
+  return async () => subscription.close();
 }
