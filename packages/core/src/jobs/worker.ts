@@ -1,44 +1,16 @@
 import { hostname } from 'node:os';
-import { InvalidArgumentError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { toMilliseconds, type Duration } from '../util/duration.js';
 import { AckBatcher } from './acks.js';
 import { abortAttempt, type AttemptDeps, CANCELLED_ERROR, forceEnd, runAttempt, type Running } from './attempt.js';
 import { JobAbortedError, toJobError } from './errors.js';
 import type { JobsMetrics } from './metrics.js';
-import { checkQueueName, DEFAULT_QUEUE } from './options.js';
-import { newLocalId, publicId } from './records.js';
+import { publicId } from './records.js';
 import type { ClaimedJob, ClaimRequest, FinishItem, JobStore, Outcome } from './store.js';
 import type { TaskRegistry } from './tasks.js';
 import type { WorkerInfo } from './types.js';
+import { resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
 
-export interface WorkerOptions {
-  /** Queues to take jobs from. @default ['default'] */
-  queues?: string[];
-  /** Jobs run at the same time, over all queues. @default 10 */
-  concurrency?: number;
-  /** How long a claim holds a job without a heartbeat; a crashed worker's jobs return after it. @default 30000 */
-  lease?: Duration;
-  /** How often leases are renewed and the registry entry refreshed. @default lease / 3 */
-  heartbeat?: Duration;
-  /** How often stalled leases are recovered and retention applied. @default 5000 */
-  maintenance?: Duration;
-  /** Longest sleep when a queue is empty (new work wakes the worker sooner). @default 5000 */
-  idleWait?: Duration;
-  /** At most `max` jobs claimed per `duration`, per queue, over all workers. */
-  rateLimit?: { max: number; duration: Duration };
-  /** Grace `close()` gives running jobs before handing them back. @default 10000 */
-  shutdownGrace?: Duration;
-  /**
-   * Jobs claimed ahead per queue, so a slot that frees starts the next job at once while Redis records
-   * the last outcome. 'auto' holds up to 2 × `concurrency` jobs while attempts average 10 ms or less (a
-   * prefetched job then waits a few ms at most) and none otherwise, so long jobs stay free for other
-   * workers. Prefetched jobs are active and leased like running ones. @default 'auto'
-   */
-  prefetch?: number | 'auto';
-  /** @default a random id */
-  id?: string;
-}
+export type { WorkerOptions } from './worker-options.js';
 
 /** Attempts at or under this average keep a prefetch buffer in 'auto' mode. */
 const AUTO_PREFETCH_MAX_MS = 10;
@@ -110,30 +82,17 @@ export class Worker {
     private readonly cancelGraceMs: number,
     options: WorkerOptions = {},
   ) {
-    this.queues = [...new Set((options.queues ?? [DEFAULT_QUEUE]).map((queue) => checkQueueName(queue, 'queues')))];
-    if (this.queues.length === 0) throw new InvalidArgumentError('queues', 'must name at least one queue');
-    const concurrency = options.concurrency ?? 10;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new InvalidArgumentError('concurrency', 'must be an integer of 1 or more', concurrency);
-    }
-    this.concurrency = concurrency;
-    this.leaseMs = Math.max(100, toMilliseconds(options.lease ?? 30_000, 'lease'));
-    this.heartbeatMs = Math.max(20, toMilliseconds(options.heartbeat ?? Math.floor(this.leaseMs / 3), 'heartbeat'));
-    this.maintenanceMs = Math.max(50, toMilliseconds(options.maintenance ?? 5000, 'maintenance'));
-    this.idleWaitMs = Math.max(10, toMilliseconds(options.idleWait ?? 5000, 'idleWait'));
-    this.shutdownGraceMs = toMilliseconds(options.shutdownGrace ?? 10_000, 'shutdownGrace');
-    if (options.rateLimit) {
-      const { max } = options.rateLimit;
-      if (!Number.isInteger(max) || max < 1)
-        throw new InvalidArgumentError('rateLimit.max', 'must be an integer of 1 or more', max);
-      this.rateLimit = { max, windowMs: Math.max(1, toMilliseconds(options.rateLimit.duration, 'rateLimit.duration')) };
-    }
-    const prefetch = options.prefetch ?? 'auto';
-    if (prefetch !== 'auto' && !(Number.isInteger(prefetch) && prefetch >= 0 && prefetch <= 10_000)) {
-      throw new InvalidArgumentError('prefetch', "must be 'auto' or an integer from 0 to 10000", prefetch);
-    }
-    this.prefetch = prefetch;
-    this.id = options.id ?? `${hostname()}:${process.pid}:${newLocalId()}`;
+    const settings = resolveWorkerOptions(options);
+    this.id = settings.id;
+    this.queues = settings.queues;
+    this.concurrency = settings.concurrency;
+    this.leaseMs = settings.leaseMs;
+    this.heartbeatMs = settings.heartbeatMs;
+    this.maintenanceMs = settings.maintenanceMs;
+    this.idleWaitMs = settings.idleWaitMs;
+    this.shutdownGraceMs = settings.shutdownGraceMs;
+    this.rateLimit = settings.rateLimit;
+    this.prefetch = settings.prefetch;
     this.acks = new AckBatcher(
       store,
       (count) => this.claimRequest(this.stopFetching.signal.aborted ? 0 : count),
