@@ -7,6 +7,8 @@ export default tseslint.config(
       '**/node_modules/**',
       'bench/**',
       'scripts/**',
+      // Checked-in JavaScript launchers of the CLI (see packages/server/bin/backplane.js): no TypeScript project.
+      'packages/*/bin/**',
       'eslint.config.js',
       // Vite's build config: part of neither TypeScript project; vite loads it itself.
       'packages/dashboard/web/vite.config.ts',
