@@ -25,9 +25,22 @@ export async function loadTasksModule<TRegistry>(path: string, registry: TRegist
       `could not load ${path}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
     );
   }
-  const define = loaded.default;
+  const define = defaultExport(loaded);
   if (typeof define !== 'function') {
     throw new ConfigError('--tasks', `${path} must export a default function (jobs) => { jobs.defineTask(...) }`);
   }
   await (define as (registry: TRegistry) => unknown)(registry);
+}
+
+/**
+ * The module's default export. A module that runs as CommonJS (a .ts file in a project without
+ * `"type": "module"`, which tsx compiles to CommonJS, or a .js file with `exports.default = …`) arrives
+ * through import() as `{ default: { default: fn } }`: Node hands over `module.exports` as the default.
+ */
+function defaultExport(loaded: { default?: unknown }): unknown {
+  const value = loaded.default;
+  if (typeof value === 'object' && value !== null && typeof (value as { default?: unknown }).default === 'function') {
+    return (value as { default: unknown }).default;
+  }
+  return value;
 }
