@@ -38,14 +38,15 @@ runJobsSuite('redis cluster (3 masters)', {
 
 describe('waitForResult on a Redis Cluster whose subscriber connection is cut', { skip: skip ?? false }, () => {
   it('tells the waiter about a job that ended while the node stayed up and the subscription was gone', async () => {
-    cluster ??= await startRedisCluster();
-    const connection = new RedisConnection({ name: 'jobs', url: cluster.url, autoPipelining: false });
-    connections.push(connection);
+    // A cluster of its own: refusing new connections below must not reach the clients of other tests.
+    const own = await startRedisCluster();
+    const connection = new RedisConnection({ name: 'jobs', url: own.url, autoPipelining: false });
     await connection.connect();
     await connection.waitUntilUp();
     const jobs = createJobs({ connection, keyPrefix: `t-${randomUUID().slice(0, 8)}` });
     jobs.defineTask('later', async () => 'ran', { queue: 'cut' });
-    const admins = cluster.nodes.map((node) => new Redis({ host: node.host, port: node.port }));
+    const admins = own.nodes.map((node) => new Redis({ host: node.host, port: node.port }));
+    for (const admin of admins) admin.on('error', () => undefined);
     try {
       // No worker: the job ends by a cancel over the connection already open, so nothing else needs a
       // new connection while they are refused below.
@@ -76,6 +77,8 @@ describe('waitForResult on a Redis Cluster whose subscriber connection is cut', 
       await Promise.all(admins.map((admin) => admin.config('SET', 'maxclients', '10000').catch(() => undefined)));
       for (const admin of admins) admin.disconnect();
       await jobs.close();
+      await connection.close();
+      await own.stop();
     }
   });
 });
