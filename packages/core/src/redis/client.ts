@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { StallWatchedRedis } from './stall-watched.js';
 import type { RedisNodeAddress, RedisTarget } from './url.js';
@@ -177,6 +178,8 @@ function createServerClient(
     options.host = target.host;
     options.port = target.port;
   }
-  if (target.tls) options.tls = { servername: target.host };
+  // SNI names a host; an IP address there is refused by RFC 6066 (and Node warns), the certificate is then
+  // checked against the IP alone.
+  if (target.tls) options.tls = isIP(target.host) === 0 ? { servername: target.host } : {};
   return stallWatch ? new StallWatchedRedis(options, commandTimeoutMs) : new Redis(options);
 }

@@ -99,7 +99,11 @@ export class RedisConnection extends EventEmitter<ConnectionEvents> {
     const gaveUp = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, budget);
     });
-    const connected = this.redis.connect().catch((error: unknown) => this.noteError(error));
+    // The client's 'error' event has the cause (a refused TLS certificate, a wrong password); the rejection
+    // that follows only says the connection closed, so it must not replace it.
+    const connected = this.redis.connect().catch((error: unknown) => {
+      if (this.lastError === null) this.noteError(error);
+    });
     await Promise.race([connected, gaveUp]);
     clearTimeout(timer);
     await this.probe();
