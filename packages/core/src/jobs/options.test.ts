@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { z } from 'zod';
 import { backoffDelay, buildJob, toRetentionRule } from './options.js';
 
 describe('jobs options', () => {
@@ -66,5 +67,27 @@ describe('jobs options', () => {
     for (const [options, message] of bad) {
       assert.throws(() => buildJob('t', null, options, {}, 'id'), message, JSON.stringify(options));
     }
+  });
+
+  it('says in one line which fields a schema refused, naming each by its path', () => {
+    const schema = z.object({ width: z.number().int().positive(), name: z.string(), tags: z.array(z.string()) });
+    assert.throws(
+      () => buildJob('img.resize', { width: -1, tags: ['a', 2] }, {}, { schema }, 'id'),
+      (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'E_INVALID_PAYLOAD');
+        assert.doesNotMatch(error.message, /\n/);
+        assert.match(error.message, /^data does not match the schema of task img\.resize: /);
+        assert.match(error.message, /data\.width: [^;]+/);
+        assert.match(error.message, /data\.name: [^;]+/);
+        assert.match(error.message, /data\.tags\.1: [^;]+/);
+        return true;
+      },
+    );
+    const plain = {
+      parse: () => {
+        throw new Error('not a png\nat line 2');
+      },
+    };
+    assert.throws(() => buildJob('img.resize', 1, {}, { schema: plain }, 'id'), /: not a png$/);
   });
 });

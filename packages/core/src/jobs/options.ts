@@ -194,7 +194,25 @@ export function toRetentionRule(
   return { ageMs: Math.max(1, toMilliseconds(option, argument)), keep: -1 };
 }
 
+/**
+ * One line on what a schema refused. Schemas that list their issues with a path (zod, valibot, any
+ * Standard Schema) give `data.width: Too small: expected number to be >0; …`: zod's own message is the
+ * issues as multi-line JSON, unreadable in an HTTP error or a log line.
+ */
 function describe(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const issues = (error as { issues?: unknown } | null)?.issues;
+  let message: string;
+  if (Array.isArray(issues) && issues.length > 0) {
+    message = issues
+      .slice(0, 5)
+      .map((issue: { path?: unknown; message?: unknown }) => {
+        const path = Array.isArray(issue.path) ? issue.path.map((key) => `.${String(key)}`).join('') : '';
+        return `data${path}: ${typeof issue.message === 'string' ? issue.message : 'invalid'}`;
+      })
+      .join('; ');
+    if (issues.length > 5) message += `; and ${issues.length - 5} more`;
+  } else {
+    message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+  }
   return message.length > 300 ? `${message.slice(0, 300)}…` : message;
 }
