@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { RedisConnection } from '../redis/connection.js';
 import { subscribe } from '../redis/subscription.js';
 import type { RawEvent } from './store.js';
@@ -29,32 +28,5 @@ export function subscribeFinished(
       });
     },
     onGap,
-  });
-}
-
-/** A client made with `createClient` connects in the background and has no offline queue: wait for it. */
-export async function whenReady(client: Redis, timeoutMs = 5000): Promise<void> {
-  if (client.status === 'ready') return;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`not ready after ${timeoutMs} ms`));
-    }, timeoutMs);
-    timer.unref();
-    const onReady = (): void => {
-      cleanup();
-      resolve();
-    };
-    const onEnd = (): void => {
-      cleanup();
-      reject(new Error('connection closed'));
-    };
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      client.off('ready', onReady);
-      client.off('end', onEnd);
-    };
-    client.once('ready', onReady);
-    client.once('end', onEnd);
   });
 }

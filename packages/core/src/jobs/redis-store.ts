@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
 import type { RedisClient } from '../redis/client.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { subscribe } from '../redis/subscription.js';
 import { jobsKeys, type JobsKeys } from './keys.js';
-import { subscribeFinished, whenReady } from './redis-finished.js';
+import { BlockingClients } from './redis-blocking.js';
+import { subscribeFinished } from './redis-finished.js';
 import { listWaiting } from './redis-list.js';
 import { parseClaim, pushClaimArgs, toRawEvent } from './redis-replies.js';
 import { checkJobScripts, runScript, type ScriptName } from './scripts.js';
@@ -37,16 +37,14 @@ export class RedisJobStore implements JobStore {
   private readonly redis: RedisClient;
   private readonly keys: JobsKeys;
   private readonly options: JobStoreOptions;
-  private readonly blocking = new Set<Redis>();
-  private readonly idle: Redis[] = [];
-  private readonly blockedBySignal = new WeakMap<AbortSignal, Set<Redis>>();
-  private closed = false;
+  private readonly blocking: BlockingClients;
 
   constructor(connection: RedisConnection, options: JobStoreOptions & { keyPrefix?: string }) {
     this.connection = connection;
     this.redis = connection.redis;
     this.keys = jobsKeys(options.keyPrefix ?? 'bp');
     this.options = options;
+    this.blocking = new BlockingClients(connection);
     checkJobScripts();
   }
 
@@ -143,11 +141,11 @@ export class RedisJobStore implements JobStore {
     const k = this.keys.queue(queue);
     const seconds = Math.max(0.01, timeoutMs / 1000);
     if (idleToken === undefined) {
-      await this.blockingCall(signal, (client) => client.blpop(k.marker, seconds));
+      await this.blocking.call(signal, (client) => client.blpop(k.marker, seconds));
       return undefined;
     }
     const inbox = k.inbox(idleToken);
-    const popped = await this.blockingCall(signal, (client) => client.blpop(inbox, k.marker, seconds));
+    const popped = await this.blocking.call(signal, (client) => client.blpop(inbox, k.marker, seconds));
     if (!popped || popped[0] !== inbox) return undefined;
     // A claim reply encoded by includes/common.lua handOff (cjson writes absent fields as false, which
     // parseClaim reads as absent); its first item, '1' (1 from an engine before 2026-12), says whether the
@@ -245,7 +243,7 @@ export class RedisJobStore implements JobStore {
       reply = await this.run(() => this.redis.xread('COUNT', String(count), 'STREAMS', key, afterId));
     } else {
       const controller = signal ?? new AbortController().signal;
-      reply = (await this.blockingCall(controller, (client) =>
+      reply = (await this.blocking.call(controller, (client) =>
         client.xread('COUNT', String(count), 'BLOCK', String(blockMs), 'STREAMS', key, afterId),
       )) as StreamReply;
     }
@@ -335,11 +333,7 @@ export class RedisJobStore implements JobStore {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const client of this.blocking) client.disconnect();
-    this.blocking.clear();
-    this.idle.length = 0;
+    this.blocking.close();
   }
 
   /**
@@ -355,57 +349,6 @@ export class RedisJobStore implements JobStore {
   /** Runs a script with `argv` from scriptArgs plus its own arguments. */
   private script(name: ScriptName, argv: Array<string | number>): Promise<unknown> {
     return this.run(() => runScript(this.redis, name, argv));
-  }
-
-  /**
-   * Runs a blocking command on a client of its own, taken from a small pool so a busy worker does not
-   * reconnect for every wait. Aborting the signal disconnects that client (a blocked command cannot be
-   * taken back otherwise); it is not reused.
-   */
-  private async blockingCall<T>(signal: AbortSignal, command: (client: Redis) => Promise<T>): Promise<T | undefined> {
-    const client = this.idle.pop() ?? this.connection.createClient('jobs-blocking', { commandTimeoutMs: undefined });
-    this.blocking.add(client);
-    const inFlight = this.blockedOn(signal);
-    inFlight.add(client);
-    let reusable = false;
-    try {
-      if (client.status !== 'ready') await whenReady(client);
-      if (signal.aborted) return undefined;
-      const reply = await command(client);
-      reusable = !signal.aborted && !this.closed;
-      return reply;
-    } catch (error) {
-      if (signal.aborted || this.closed) return undefined;
-      throw this.connection.unavailable(error);
-    } finally {
-      inFlight.delete(client);
-      if (reusable && this.idle.length < 8) {
-        this.idle.push(client);
-      } else {
-        this.blocking.delete(client);
-        client.disconnect();
-      }
-    }
-  }
-
-  /**
-   * The clients blocked on behalf of a signal, disconnected when it aborts: one abort listener per
-   * signal (a worker's lifetime), not one per blocking call.
-   */
-  private blockedOn(signal: AbortSignal): Set<Redis> {
-    let clients = this.blockedBySignal.get(signal);
-    if (!clients) {
-      const set = new Set<Redis>();
-      signal.addEventListener(
-        'abort',
-        () => {
-          for (const client of set) client.disconnect();
-        },
-        { once: true },
-      );
-      this.blockedBySignal.set(signal, (clients = set));
-    }
-    return clients;
   }
 
   private async run<T>(operation: () => Promise<T>): Promise<T> {
