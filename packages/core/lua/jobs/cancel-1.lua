@@ -1,12 +1,14 @@
 --[[
   Cancels a job: a waiting or delayed one at once; an active one is flagged, its worker told over pub/sub
   and its lease cut to the grace period so it ends cancelled even if that worker hangs or died.
-  KEYS[1]: the queue's meta key; the others derive from it (see includes/common.lua).
+  KEYS[1]: the queue's meta key; the others derive from it (see includes/queue.lua).
   ARGV[1..3] common; ARGV[4] local id, ARGV[5] grace ms, ARGV[6] pub/sub channel of the queue,
   ARGV[7] failed max age ms, ARGV[8] failed keep count (the queue's retention of cancelled jobs).
   Returns: the job's state after the call ('' when the job does not exist).
 ]]
---@include common
+--@include queue
+--@include groups
+--@include retention
 local lid = ARGV[4]
 local jk = base .. lid
 local f = redis.call('HMGET', jk, 's', 'g', 'cx', 'kf')
@@ -26,8 +28,8 @@ end
 if state == 'waiting' then
   local removed
   if f[2] then
-    removed = redis.call('LREM', groupKey(f[2]), 1, lid)
-    if removed > 0 then countGroupWaiting(f[2], -1) end
+    removed = redis.call('LREM', groups().key(f[2]), 1, lid)
+    if removed > 0 then groups().countWaiting(f[2], -1) end
   else
     removed = redis.call('ZREM', KP, lid) + redis.call('LREM', KW, 1, lid)
   end

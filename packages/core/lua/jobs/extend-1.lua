@@ -1,10 +1,10 @@
 --[[
   Renews the leases a worker holds (its heartbeat).
-  KEYS[1]: the queue's meta key; the others derive from it (see includes/common.lua).
+  KEYS[1]: the queue's meta key; the others derive from it (see includes/queue.lua).
   ARGV[1..3] common; ARGV[4] lease ms; then pairs of local id, lease token.
   Returns: one code per pair: 1 renewed, 0 lease lost, 2 renewed but cancellation requested.
 ]]
---@include common
+--@include queue
 local leaseMs = tonumber(ARGV[4])
 local out = {}
 for i = 5, #ARGV, 2 do

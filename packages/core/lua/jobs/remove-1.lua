@@ -1,10 +1,12 @@
 --[[
   Deletes a job that is not active.
-  KEYS[1]: the queue's meta key; the others derive from it (see includes/common.lua).
+  KEYS[1]: the queue's meta key; the others derive from it (see includes/queue.lua).
   ARGV[1..3] common; ARGV[4] local id.
   Returns: the job's state ('' when it does not exist); an active job is left as is.
 ]]
---@include common
+--@include queue
+--@include groups
+--@include retention
 local lid = ARGV[4]
 local jk = base .. lid
 local f = redis.call('HMGET', jk, 's', 'g')
@@ -12,7 +14,7 @@ local state = f[1]
 if not state then return '' end
 if state == 'active' then return state end
 if state == 'waiting' then
-  if f[2] and redis.call('LREM', groupKey(f[2]), 1, lid) > 0 then countGroupWaiting(f[2], -1) end
+  if f[2] and redis.call('LREM', groups().key(f[2]), 1, lid) > 0 then groups().countWaiting(f[2], -1) end
   redis.call('ZREM', KP, lid)
   redis.call('LREM', KW, 1, lid)
 end

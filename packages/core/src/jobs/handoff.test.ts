@@ -15,7 +15,7 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs = 5000):
   }
 }
 
-/** The idle hash of a queue (lua/jobs/includes/common.lua handOff). */
+/** The idle hash of a queue (lua/jobs/includes/handoff.lua). */
 const idleKey = (prefix: string, queue: string): string => `${jobsKeys(prefix).queue(queue).jobBase}~idle`;
 
 describe('hand-off of new jobs to idle workers on Redis', { skip }, () => {

@@ -6,7 +6,7 @@
 export interface QueueKeys {
   /** Prefix of job hashes; a job's key is this plus its local id. */
   readonly jobBase: string;
-  /** The keys every script takes: the meta key, from which includes/common.lua derives the rest. */
+  /** The keys every script takes: the meta key, from which includes/queue.lua derives the rest. */
   readonly scriptKeys: readonly string[];
   readonly meta: string;
   readonly waiting: string;
@@ -18,11 +18,11 @@ export interface QueueKeys {
   readonly cancelled: string;
   readonly events: string;
   readonly marker: string;
-  /** The list of a group's waiting jobs (built the same way by includes/common.lua `groupKey`). */
+  /** The list of a group's waiting jobs (built the same way by includes/groups.lua `key`). */
   groupList(group: string): string;
-  /** Pub/sub channel of final events (built the same way by includes/common.lua `emit`). */
+  /** Pub/sub channel of final events (built the same way by includes/queue.lua `emit`). */
   readonly doneChannel: string;
-  /** The list where jobs handed to an idle fetch loop arrive (built the same way by includes/common.lua). */
+  /** The list where jobs handed to an idle fetch loop arrive (built the same way by includes/handoff.lua). */
   inbox(idleToken: string): string;
   /** Pub/sub channel that tells workers an active job was cancelled. */
   readonly cancelChannel: string;
@@ -72,7 +72,7 @@ export function jobsKeys(keyPrefix: string): JobsKeys {
         events,
         marker,
         cancelChannel: k('cancel'),
-        // One key: the scripts derive the queue's others from it (includes/common.lua).
+        // One key: the scripts derive the queue's others from it (includes/queue.lua).
         scriptKeys: [meta],
       };
       cache.set(name, keys);

@@ -15,7 +15,7 @@ type Fields = Record<string, string>;
 
 const CANCELLED_ERROR = '{"message":"cancelled","code":"E_JOB_CANCELLED"}';
 const PRIORITY_SPAN = 2 ** 40;
-/** As in common.lua: jobs kept without an age limit sort after the rest, still by finish time. */
+/** As in lua/jobs/includes/retention.lua: jobs kept without an age limit sort after the rest, still by finish time. */
 const KEEP_FOREVER_MS = 2 ** 44;
 
 /**

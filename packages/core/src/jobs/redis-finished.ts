@@ -3,7 +3,7 @@ import { subscribe } from '../redis/subscription.js';
 import type { RawEvent } from './store.js';
 
 /**
- * Subscribes to a queue's channel of final events (published by includes/common.lua `emit` as
+ * Subscribes to a queue's channel of final events (published by includes/queue.lua `emit` as
  * `lid \n event \n data`). Resolves once subscribed. What is published while the subscription is
  * broken is lost, so `onGap` runs once it is back (see ../redis/subscription.ts).
  */

@@ -21,7 +21,7 @@ export function pushClaimArgs(argv: Array<string | number>, request: ClaimReques
 const FIELDS_PER_JOB = 4;
 
 /**
- * A claim reply (see `claim` in lua/jobs/includes/common.lua): the next time worth claiming, then 4
+ * A claim reply (see `claim` in lua/jobs/includes/claim.lua): the next time worth claiming, then 4
  * items per job: `id|token|attempt|max attempts|timeout|created at`, the task name, the data, and ''
  * or a JSON object of the rarer fields (b: backoff, g: group). Four items decode in about half the
  * time of one per field. A name or data that is not a string (a job hash gone meanwhile) reads as

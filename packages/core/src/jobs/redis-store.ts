@@ -147,7 +147,7 @@ export class RedisJobStore implements JobStore {
     const inbox = k.inbox(idleToken);
     const popped = await this.blocking.call(signal, (client) => client.blpop(inbox, k.marker, seconds));
     if (!popped || popped[0] !== inbox) return undefined;
-    // A claim reply encoded by includes/common.lua handOff (cjson writes absent fields as false, which
+    // A claim reply encoded by includes/handoff.lua (cjson writes absent fields as false, which
     // parseClaim reads as absent); its first item, '1' (1 from an engine before 2026-12), says whether the
     // loop is still registered.
     const reply = JSON.parse(popped[1]) as unknown[];

@@ -51,6 +51,11 @@ export function checkJobScripts(): void {
   loadScripts();
 }
 
+/** A script's source as sent to Redis, its includes pasted in (for tests). */
+export function jobScriptSource(name: ScriptName): string {
+  return (loadScripts().get(name) as LoadedScript).lua;
+}
+
 /**
  * Runs a script: EVALSHA, and on NOSCRIPT (a server that restarted, a new Cluster node) EVAL with the
  * source, which also loads it. `argv` is the EVALSHA argument list with a placeholder first (the sha goes
