@@ -3,12 +3,16 @@ import { describe, it } from 'node:test';
 import { SCRIPT_NAMES, jobScriptSource } from './scripts.js';
 
 const KEYWORDS = new Set(
-  'and break do else elseif end false for function if in local nil not or repeat return then true until while'.split(' '),
+  'and break do else elseif end false for function if in local nil not or repeat return then true until while'.split(
+    ' ',
+  ),
 );
 // What Redis gives a script: anything else unknown is a helper of an include the script lacks (Redis
 // reports that only when the line runs, as "attempt to access nonexistent global variable").
 const GLOBALS = new Set(
-  'redis cjson KEYS ARGV tonumber tostring string table math ipairs pairs unpack type error pcall select next'.split(' '),
+  'redis cjson KEYS ARGV tonumber tostring string table math ipairs pairs unpack type error pcall select next'.split(
+    ' ',
+  ),
 );
 
 /** The script with comments and string literals blanked out (same length, so positions hold). */
@@ -30,7 +34,9 @@ function undeclaredNames(lua: string): string[] {
   const declare = (list: string): void => {
     for (const name of list.split(',')) if (name.trim()) declared.add(name.trim());
   };
-  for (const match of text.matchAll(/local\s+function\s+(\w+)\s*\(([^)]*)\)|local\s+([\w\s,]+?)\s*(?==|\n)|function\s*[\w.:]*\s*\(([^)]*)\)|for\s+([\w\s,]+?)\s+(?:in|=)|([A-Za-z_]\w*)/g)) {
+  for (const match of text.matchAll(
+    /local\s+function\s+(\w+)\s*\(([^)]*)\)|local\s+([\w\s,]+?)\s*(?==|\n)|function\s*[\w.:]*\s*\(([^)]*)\)|for\s+([\w\s,]+?)\s+(?:in|=)|([A-Za-z_]\w*)/g,
+  )) {
     const [, localFunction, localParams, locals, params, loopVars, name] = match;
     if (localFunction) {
       declared.add(localFunction);
