@@ -53,14 +53,17 @@ describe('hand-off of new jobs to idle workers on Redis', { skip }, () => {
     await jobs.close();
   });
 
-  it('skips a registration past its deadline (a worker that died waiting) and leaves the job for others', async () => {
+  it('skips a registration past its deadline (a worker that died waiting), or in another layout, and leaves the job for others', async () => {
     const jobs = createJobs({ connection, keyPrefix: 'h2' });
     jobs.defineTask('t', async () => 'ok');
     const key = idleKey('h2', 'default');
-    await connection.client.hset(key, 'dead-worker', 'dead-worker|30000|10|5000|1000');
+    await connection.client.hset(key, 'dead-worker', '30000|10|5000|1000|dead-worker');
+    // The layout of earlier versions (worker id first), deadline far ahead: not parsed, so dropped.
+    await connection.client.hset(key, 'old-worker', `old-worker|30000|10|5000|${Date.now() + 3_600_000}`);
     const id = await jobs.enqueue('t', null);
     assert.equal((await jobs.getJob(id))?.state, 'waiting');
     assert.equal(await connection.client.hexists(key, 'dead-worker'), 0);
+    assert.equal(await connection.client.hexists(key, 'old-worker'), 0);
     const worker = jobs.createWorker();
     await worker.start();
     assert.equal(await jobs.waitForResult(id, { timeout: 5000 }), 'ok');
