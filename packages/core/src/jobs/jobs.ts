@@ -1,20 +1,11 @@
-import type { Registry } from 'prom-client';
 import { BackplaneError, InvalidArgumentError, isBackplaneError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import type { RedisConnection } from '../redis/connection.js';
 import { toMilliseconds, type Duration } from '../util/duration.js';
 import { EventHub } from './event-hub.js';
 import { findRecentFinalEvent, readJobEvents, readQueueEvents } from './events.js';
 import { MemoryJobStore } from './memory-store.js';
 import { createJobsMetrics, type JobsMetrics } from './metrics.js';
-import {
-  buildJob,
-  checkQueueName,
-  checkTaskDefaults,
-  DEFAULT_QUEUE,
-  toRetentionRule,
-  type RetentionOption,
-} from './options.js';
+import { buildJob, checkQueueName, checkTaskDefaults, DEFAULT_QUEUE } from './options.js';
 import { LocalIdSource, parseJobId, parseJson, publicId, toRecord } from './records.js';
 import { RedisJobStore } from './redis-store.js';
 import { EnqueueSpool } from './spool.js';
@@ -32,33 +23,9 @@ import type {
 } from './types.js';
 import { waitOnHub } from './wait.js';
 import { Worker, type WorkerOptions } from './worker.js';
+import { resolveJobsOptions, type JobsOptions } from './jobs-options.js';
 
-export interface JobsOptions {
-  /** Redis for the jobs; without it the memory backend runs everything in this process. */
-  connection?: RedisConnection;
-  /** @default 'bp' */
-  keyPrefix?: string;
-  logger?: Logger;
-  metrics?: Registry;
-  /**
-   * How long finished jobs are kept: a duration, `{ count }` (the N most recent), or both.
-   * Removal is active: every completion trims a few, and workers sweep the rest.
-   * @default { completed: '24h', failed: '7d' } (cancelled jobs follow `failed`)
-   */
-  retention?: { completed?: RetentionOption; failed?: RetentionOption };
-  /** What enqueue does while Redis is down: throw E_REDIS_UNAVAILABLE, or spool locally. @default 'reject' */
-  enqueuePolicy?: 'reject' | 'spool';
-  /** Most jobs the spool holds before enqueue throws E_JOB_SPOOL_FULL. @default 10000 */
-  spoolSize?: number;
-  /** How long a cancelled active job's handler may run on before the job ends cancelled anyway. @default 5000 */
-  cancelGrace?: Duration;
-  /** Jobs of one group that may run at the same time. @default 1 */
-  groupConcurrency?: number;
-  /** Events kept per queue (approximately). @default 10000 */
-  eventsMaxLength?: number;
-  /** Times a job may lose its worker (lease expiry) before it fails with E_JOB_STALLED. @default 5 */
-  maxStalls?: number;
-}
+export type { JobsOptions } from './jobs-options.js';
 
 export interface ListJobsResult {
   jobs: JobRecord[];
@@ -83,36 +50,18 @@ export class Jobs {
   private readonly closing = new AbortController();
 
   constructor(options: JobsOptions = {}) {
+    const resolved = resolveJobsOptions(options);
     this.logger = options.logger ?? silentLogger();
     this.metrics = createJobsMetrics(options.metrics);
-    this.cancelGraceMs = toMilliseconds(options.cancelGrace ?? 5000, 'cancelGrace');
-    const groupConcurrency = options.groupConcurrency ?? 1;
-    if (!Number.isInteger(groupConcurrency) || groupConcurrency < 1) {
-      throw new InvalidArgumentError('groupConcurrency', 'must be an integer of 1 or more', groupConcurrency);
-    }
-    const storeOptions = {
-      retention: {
-        completed: toRetentionRule(options.retention?.completed, 86_400_000, 'retention.completed'),
-        failed: toRetentionRule(options.retention?.failed, 7 * 86_400_000, 'retention.failed'),
-      },
-      eventsMaxLength: options.eventsMaxLength ?? 10_000,
-      groupConcurrency,
-      maxStalls: options.maxStalls ?? 5,
-    };
+    this.cancelGraceMs = resolved.cancelGraceMs;
     this.store = options.connection
-      ? new RedisJobStore(options.connection, { ...storeOptions, keyPrefix: options.keyPrefix ?? 'bp' })
-      : new MemoryJobStore(storeOptions);
-    if (options.enqueuePolicy === 'spool' && options.connection) {
+      ? new RedisJobStore(options.connection, { ...resolved.store, keyPrefix: options.keyPrefix ?? 'bp' })
+      : new MemoryJobStore(resolved.store);
+    if (resolved.enqueuePolicy === 'spool' && options.connection) {
       this.spool = new EnqueueSpool(this.store, options.spoolSize ?? 10_000, this.logger);
       options.connection.on('availability', (state) => {
         if (state === 'up') void this.spool?.flush();
       });
-    } else if (
-      options.enqueuePolicy !== undefined &&
-      options.enqueuePolicy !== 'reject' &&
-      options.enqueuePolicy !== 'spool'
-    ) {
-      throw new InvalidArgumentError('enqueuePolicy', "must be 'reject' or 'spool'", options.enqueuePolicy);
     }
   }
 
