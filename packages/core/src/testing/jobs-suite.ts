@@ -3,6 +3,7 @@ import { after, describe } from 'node:test';
 import type { Jobs, JobsOptions } from '../jobs/jobs.js';
 import type { Worker } from '../jobs/worker.js';
 import { controlTests } from './jobs-suite-control.js';
+import { retentionTests } from './jobs-suite-retention.js';
 import type { JobsSuiteHarness } from './jobs-suite-harness.js';
 import { lifecycleTests } from './jobs-suite-lifecycle.js';
 import { prefetchTests } from './jobs-suite-prefetch.js';
@@ -46,6 +47,7 @@ export function runJobsSuite(name: string, context: JobsSuiteContext): void {
 
     lifecycleTests(harness);
     controlTests(harness);
+    retentionTests(harness);
     prefetchTests(harness);
   });
 }
