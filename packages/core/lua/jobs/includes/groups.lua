@@ -3,7 +3,7 @@
   with a free slot (fewer than ARGV[3] of its jobs active, counted in `ga`) to claims in turn. Meta
   counts waiting grouped jobs: `gw` for all groups (counts()) and `gw:<group>` per group, so a listing
   finds the groups' lists without scanning keys. The helpers are made by the first call of `groups()`:
-  most runs touch no group, and making six closures on every run would cost more than some commands.
+  most runs touch no group, and making five closures on every run would cost more than some commands.
 ]]
 local groupHelpers
 local function groups()

@@ -4,9 +4,9 @@
   function a prelude defines is made anew on every run, some 1,000 redis-server instructions apiece).
     queue      keys, clock, events, wake-up            (every script)
     groups     grouped jobs' helpers, made on first use (scripts that move ready jobs)
-    ready      making jobs ready, promoting delayed ones
+    ready      making jobs ready, promoting delayed ones   (needs groups)
     retention  removing jobs, keeping finished ones
-    claim      taking ready jobs with a lease          (needs ready)
+    claim      taking ready jobs with a lease          (needs groups, ready)
     handoff    handing new jobs to idle fetch loops    (needs claim)
   Every script receives one key, KEYS[1], the queue's meta hash `<prefix>:j:{queue}:m`, and derives the
   queue's other keys from it (same hash tag, so one Cluster slot; sending 14 key names with every call
