@@ -15,7 +15,7 @@
 local count = tonumber(ARGV[4])
 local ids = {}
 local anyReady = false
--- Local id -> ARGV offset of each job this run made ready, so a hand-off needs not read them back.
+-- Local id -> ARGV offset of each job this run made ready, so a hand-off need not read them back.
 local readyAt = {}
 for i = 0, count - 1 do
   local o = 4 + i * 12
@@ -34,7 +34,8 @@ for i = 0, count - 1 do
     local jk = base .. lid
     local delayed = delayMs ~= '0' and tonumber(delayMs) > 0
     local fields = { 'n', name, 'd', data, 't', nowText, 's', delayed and 'delayed' or 'waiting' }
-    -- Defaults are left out of the hash: a small job costs fewer bytes per waiting job.
+    -- Defaults are left out of the hash: a small job costs fewer bytes per waiting job. (Appended in
+    -- place: a helper function would be a closure made anew for every job of a bulk.)
     local n = 8
     if priority ~= '0' then fields[n + 1], fields[n + 2], n = 'pr', priority, n + 2 end
     if maxAttempts ~= '1' then fields[n + 1], fields[n + 2], n = 'ma', maxAttempts, n + 2 end
