@@ -25,9 +25,7 @@ after(async () => {
 runJobsSuite('redis cluster (3 masters)', {
   skip,
   create: async (options) => {
-    const s0 = Date.now();
     cluster ??= await startRedisCluster();
-    console.log('DEBUG cluster start', Date.now() - s0);
     const connection = new RedisConnection({ name: 'jobs', url: cluster.url, autoPipelining: false });
     connections.push(connection);
     await connection.connect();

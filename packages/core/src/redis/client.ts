@@ -115,15 +115,33 @@ function createClusterClient(target: RedisTarget, name: string, budgets: RedisCl
     retryDelayOnTryAgain: CLUSTER_RETRY_DELAY_MS,
     maxRedirections: CLUSTER_MAX_REDIRECTIONS,
     slotsRefreshTimeout: connectTimeoutMs,
-    // ioredis drops a node from its pool when its connection ends and, without this, only a MOVED reply
-    // brings it back: a master that restarted would stay out of scans and probes.
-    slotsRefreshInterval: CLUSTER_SLOTS_REFRESH_MS,
+    // Refreshed by keepSlotsFresh instead (see there).
+    slotsRefreshInterval: 0,
     redisOptions,
   };
-  return new Cluster(
+  const cluster = new Cluster(
     target.nodes.map((node) => ({ host: node.host, port: node.port })),
     options,
   );
+  keepSlotsFresh(cluster, CLUSTER_SLOTS_REFRESH_MS);
+  return cluster;
+}
+
+/**
+ * Refreshes a cluster client's slot map every `intervalMs` while it is ready. ioredis drops a node from
+ * its pool when its connection ends and, without a periodic refresh, only a MOVED reply brings it back:
+ * a master that restarted would stay out of scans and probes. ioredis' own `slotsRefreshInterval` is not
+ * used: when the client is disconnected while one of its refreshes is in flight, it schedules the next
+ * round anyway, and from then on one every interval for ever, a timer that keeps the process from
+ * exiting after close (a CI test file hung this way). This timer never holds the process, and it stops
+ * when the client ends.
+ */
+function keepSlotsFresh(cluster: Cluster, intervalMs: number): void {
+  const timer = setInterval(() => {
+    if (cluster.status === 'ready') cluster.refreshSlotsCache();
+  }, intervalMs);
+  timer.unref();
+  cluster.once('end', () => clearInterval(timer));
 }
 
 /**

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { RedisCacheStore } from '../cache/redis-store.js';
 import { createLogger } from '../logger.js';
 import { redisClusterSkipReason, startRedisCluster, type RedisClusterHandle } from '../testing/redis-cluster.js';
@@ -123,5 +125,26 @@ describe('RedisConnection to a 3-master Redis Cluster', { skip: redisClusterSkip
     } finally {
       await connection.close();
     }
+  });
+
+  it('lets the process exit when it is closed while its periodic slot refresh is in flight', async () => {
+    // ioredis' own refresh interval scheduled its next round after such a close, then one every 5 s for
+    // ever, and the process never exited.
+    const script = fileURLToPath(new URL('./fixtures/close-during-refresh.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CLUSTER_URL: cluster.url },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    // The first periodic refresh comes after 5 s; the process should end right after it.
+    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const ended = await new Promise<number | string | null>((resolve) =>
+      child.on('exit', (code, signal) => resolve(signal ?? code)),
+    );
+    clearTimeout(killer);
+    assert.equal(output.trim(), 'closed during a refresh');
+    assert.equal(ended, 0, 'the process did not exit on its own');
   });
 });
