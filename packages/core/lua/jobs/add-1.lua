@@ -66,19 +66,19 @@ for i = 0, count - 1 do
     ids[#ids + 1] = lid
   end
 end
--- What a claim would read of a job made ready above (see claim), from this run's arguments.
-local function known(lid)
-  local o = readyAt[lid]
-  if not o then return nil end
-  local maxAttempts, backoff, timeout, group = ARGV[o + 5], ARGV[o + 6], ARGV[o + 7], ARGV[o + 10]
-  return {
-    ARGV[o + 2], ARGV[o + 3], maxAttempts ~= '1' and maxAttempts, backoff ~= '' and backoff,
-    timeout ~= '0' and timeout, nowText, group ~= '' and group, false, false,
-  }
-end
--- Jobs no idle loop took wake a worker blocked on the marker; when an idle loop was left with free
--- slots, nothing claimable is left and no wake-up is needed.
-if anyReady and not handOff(known) then
-  if redis.call('EXISTS', KW, KP, KG) > 0 then wake() end
+if anyReady then
+  -- What a claim would read of a job made ready above (see claim), from this run's arguments.
+  local function known(lid)
+    local o = readyAt[lid]
+    if not o then return nil end
+    local maxAttempts, backoff, timeout, group = ARGV[o + 5], ARGV[o + 6], ARGV[o + 7], ARGV[o + 10]
+    return {
+      ARGV[o + 2], ARGV[o + 3], maxAttempts ~= '1' and maxAttempts, backoff ~= '' and backoff,
+      timeout ~= '0' and timeout, nowText, group ~= '' and group, false, false,
+    }
+  end
+  -- Jobs no idle loop took wake a worker blocked on the marker; when an idle loop was left with free
+  -- slots, nothing claimable is left and no wake-up is needed.
+  if not handOff(known) and redis.call('EXISTS', KW, KP, KG) > 0 then wake() end
 end
 return ids

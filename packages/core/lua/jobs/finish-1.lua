@@ -57,14 +57,14 @@ local function finishOne(lid, token, outcome, payload, delay)
       state = 'delayed'
     else
       redis.call('HSET', jk, 's', 'waiting', 'e', payload)
-      makeReady(lid, f[4] or 0, group, false)
+      makeReady(lid, f[4] or '0', group, false)
       state = 'waiting'
     end
     emit(lid, 'retrying', runAtText)
   else -- release: handed back unfinished (shutdown); it does not use up an attempt.
     redis.call('HINCRBY', jk, 'at', -1)
     redis.call('HSET', jk, 's', 'waiting')
-    makeReady(lid, f[4] or 0, group, true)
+    makeReady(lid, f[4] or '0', group, true)
     emit(lid, 'waiting')
     state = 'waiting'
   end

@@ -38,7 +38,7 @@ for _, lid in ipairs(expired) do
     -- The lost attempt never reported; it does not count against the job's attempts.
     redis.call('HINCRBY', jk, 'at', -1)
     redis.call('HSET', jk, 's', 'waiting')
-    makeReady(lid, f[3] or 0, f[2], true)
+    makeReady(lid, f[3] or '0', f[2], true)
     emit(lid, 'stalled')
     recovered = recovered + 1
   end

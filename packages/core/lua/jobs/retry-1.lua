@@ -17,7 +17,7 @@ if state == 'failed' or state == 'cancelled' then
   redis.call('ZREM', state == 'failed' and KF or KX, lid)
   redis.call('HDEL', jk, 'e', 'ft', 'cx', 'cd', 'sc', 'r', 'pg')
   redis.call('HSET', jk, 's', 'waiting', 'at', 0)
-  makeReady(lid, f[2] or 0, f[3], false)
+  makeReady(lid, f[2] or '0', f[3], false)
   emit(lid, 'waiting')
 end
 return state

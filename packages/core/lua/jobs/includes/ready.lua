@@ -2,7 +2,7 @@
 local PRIORITY_SPAN = 1099511627776 -- 2^40
 
 -- Puts a job where a claim finds it. `front` is for jobs handed back, which go before newer ones;
--- `quiet` leaves the wake-up to the caller (a bulk add wakes once). `priority` is a number or its text.
+-- `quiet` leaves the wake-up to the caller (a bulk add wakes once). `priority` is text, as stored.
 local function makeReady(lid, priority, group, front, quiet)
   if group then
     local g = groups()
@@ -11,7 +11,7 @@ local function makeReady(lid, priority, group, front, quiet)
     g.offer(group)
     return
   end
-  if priority ~= 0 and priority ~= '0' then
+  if priority ~= '0' then
     local seq = front and 0 or redis.call('HINCRBY', KM, 'seq', 1)
     redis.call('ZADD', KP, (1000 - priority) * PRIORITY_SPAN + seq, lid)
   elseif front then
@@ -33,7 +33,7 @@ local function promoteDelayed(limit)
     local jk = base .. lid
     local f = redis.call('HMGET', jk, 'pr', 'g')
     redis.call('HSET', jk, 's', 'waiting')
-    makeReady(lid, f[1] or 0, f[2], false)
+    makeReady(lid, f[1] or '0', f[2], false)
     emit(lid, 'waiting')
   end
   local after = redis.call('ZRANGE', KD, '0', '0', 'WITHSCORES')[2]
