@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
 import { SharedDeadlines } from './deadlines.js';
-import { BATCH, BLOCK_MS, sleep } from './events.js';
+import { BATCH, BLOCK_MS, sleep } from './event-ids.js';
 import { toEvent, toRecord, TERMINAL_EVENTS, type LocalIdSource } from './records.js';
 import type { JobStore, RawEvent } from './store.js';
 import type { JobEvent } from './types.js';

@@ -1,60 +1,101 @@
 // A queue's event stream, read by id: resumable readers, and the search for a recent final event.
 import type { Logger } from '../logger.js';
+import { BATCH, compareEventIds, sleep } from './event-ids.js';
+import type { EventTails } from './event-tail.js';
 import { toEvent, TERMINAL_EVENTS } from './records.js';
-import type { JobStore } from './store.js';
+import type { JobStore, RawEvent } from './store.js';
 import type { JobEvent } from './types.js';
 
-export const BLOCK_MS = 2000;
-export const BATCH = 500;
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+interface ReadOptions {
+  /** Exclusive; undefined: only events from now on. Checked by the caller (checkLastEventId). */
+  lastEventId: string | undefined;
+  signal: AbortSignal;
+  logger: Logger;
+}
 
 /**
- * Reads a queue's event stream from `lastEventId` (exclusive; default: only new events) until the
- * signal aborts. A reconnecting reader passes the id of the last event it saw and misses nothing the
- * capped stream still holds.
+ * Reads a queue's events after `lastEventId` until the signal aborts; with `localId`, only that job's.
+ * New events come from the queue's shared reader (EventTails); what lies between `lastEventId` and the
+ * moment of subscribing is read from the stream first, so a reconnecting reader misses nothing the
+ * capped stream still holds and sees nothing twice.
  */
-export async function* readQueueEvents(
+async function* readEvents(
   store: JobStore,
+  tails: EventTails,
   queue: string,
-  options: { lastEventId?: string | undefined; signal?: AbortSignal | undefined; logger: Logger },
-): AsyncGenerator<JobEvent> {
-  const signal = options.signal ?? new AbortController().signal;
-  let lastId = options.lastEventId ?? (await store.lastEventId(queue));
+  localId: string | undefined,
+  options: ReadOptions,
+): AsyncGenerator<RawEvent> {
+  const { signal, logger } = options;
+  let lastId = options.lastEventId;
   while (!signal.aborted) {
-    let batch;
+    const subscription = tails.subscribe(queue, localId);
     try {
-      batch = await store.readEvents(queue, lastId, BATCH, BLOCK_MS, signal);
-    } catch (error) {
-      options.logger.warn({ err: (error as Error).message, queue }, 'jobs: reading events failed; retrying');
-      await sleep(500);
-      continue;
-    }
-    for (const raw of batch) {
-      lastId = raw.id;
-      yield toEvent(queue, raw);
+      try {
+        await subscription.ready;
+      } catch (error) {
+        logger.warn({ err: (error as Error).message, queue }, 'jobs: reading events failed; retrying');
+        await sleep(500);
+        continue;
+      }
+      const from = subscription.from as string;
+      lastId ??= from;
+      // The events up to `from` are in the stream only; the subscription brings every one after it.
+      while (compareEventIds(lastId, from) < 0 && !signal.aborted) {
+        let batch: RawEvent[];
+        try {
+          batch = await store.readEvents(queue, lastId, BATCH, 0);
+        } catch (error) {
+          logger.warn({ err: (error as Error).message, queue }, 'jobs: reading events failed; retrying');
+          await sleep(500);
+          continue;
+        }
+        let caughtUp = batch.length < BATCH;
+        for (const raw of batch) {
+          if (compareEventIds(raw.id, from) > 0) {
+            caughtUp = true;
+            break;
+          }
+          lastId = raw.id;
+          if (localId === undefined || raw.localId === localId) yield raw;
+        }
+        if (caughtUp) break;
+      }
+      for (;;) {
+        const raw = await subscription.next(signal);
+        // Cut loose for falling behind (or the reader stopped): read on from the stream, then subscribe again.
+        if (raw === undefined || raw === 'lagged') break;
+        if (compareEventIds(raw.id, lastId) <= 0) continue;
+        lastId = raw.id;
+        yield raw;
+      }
+    } finally {
+      subscription.close();
     }
   }
+}
+
+/** Every event of a queue after `lastEventId` (default: only new ones) until the signal aborts. */
+export async function* readQueueEvents(
+  store: JobStore,
+  tails: EventTails,
+  queue: string,
+  options: ReadOptions,
+): AsyncGenerator<JobEvent> {
+  for await (const raw of readEvents(store, tails, queue, undefined, options)) yield toEvent(queue, raw);
 }
 
 /** The events of one job, ending after its terminal event (completed, failed, cancelled, removed). */
 export async function* readJobEvents(
   store: JobStore,
+  tails: EventTails,
   queue: string,
-  jobId: string,
-  options: { lastEventId?: string | undefined; signal?: AbortSignal | undefined; logger: Logger },
+  localId: string,
+  options: ReadOptions,
 ): AsyncGenerator<JobEvent> {
-  const controller = new AbortController();
-  const stop = (): void => controller.abort();
-  options.signal?.addEventListener('abort', stop, { once: true });
-  try {
-    for await (const event of readQueueEvents(store, queue, { ...options, signal: controller.signal })) {
-      if (event.jobId !== jobId) continue;
-      yield event;
-      if (TERMINAL_EVENTS.has(event.type)) return;
-    }
-  } finally {
-    options.signal?.removeEventListener('abort', stop);
-    controller.abort();
+  for await (const raw of readEvents(store, tails, queue, localId, options)) {
+    yield toEvent(queue, raw);
+    if (TERMINAL_EVENTS.has(raw.type)) return;
   }
 }
 

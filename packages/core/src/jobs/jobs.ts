@@ -2,6 +2,8 @@ import { BackplaneError, InvalidArgumentError, isBackplaneError } from '../error
 import { silentLogger, type Logger } from '../logger.js';
 import { toMilliseconds, type Duration } from '../util/duration.js';
 import { EventHub } from './event-hub.js';
+import { checkLastEventId } from './event-ids.js';
+import { EventTails } from './event-tail.js';
 import { findRecentFinalEvent, readJobEvents, readQueueEvents } from './events.js';
 import { MemoryJobStore } from './memory-store.js';
 import { createJobsMetrics, type JobsMetrics } from './metrics.js';
@@ -42,6 +44,8 @@ export class Jobs {
   private readonly cancelGraceMs: number;
   private readonly workers = new Set<Worker>();
   private readonly hubs = new Map<string, EventHub>();
+  /** One event stream reader per queue, shared by every `events()` and `queueEvents()` iterator. */
+  private readonly tails: EventTails;
   /** Ids of the jobs this instance creates: its event hubs know them, so waiting on one reads nothing. */
   private readonly ids = new LocalIdSource();
   private readonly knownQueues = new Set<string>();
@@ -57,6 +61,7 @@ export class Jobs {
     this.store = options.connection
       ? new RedisJobStore(options.connection, { ...resolved.store, keyPrefix: options.keyPrefix ?? 'bp' })
       : new MemoryJobStore(resolved.store);
+    this.tails = new EventTails(this.store, this.logger);
     if (resolved.enqueuePolicy === 'spool' && options.connection) {
       this.spool = new EnqueueSpool(this.store, options.spoolSize ?? 10_000, this.logger);
       options.connection.on('availability', (state) => {
@@ -256,9 +261,9 @@ export class Jobs {
 
   /** Events of one job (resuming after `lastEventId`), ending after its final event. */
   events(id: string, options: { lastEventId?: string; signal?: AbortSignal } = {}): AsyncIterable<JobEvent> {
-    const { queue } = parseJobId(id);
-    return readJobEvents(this.store, queue, id, {
-      ...options,
+    const { queue, localId } = parseJobId(id);
+    return readJobEvents(this.store, this.tails, queue, localId, {
+      lastEventId: checkLastEventId(options.lastEventId),
       signal: this.untilClosed(options.signal),
       logger: this.logger,
     });
@@ -269,8 +274,8 @@ export class Jobs {
     queue: string = DEFAULT_QUEUE,
     options: { lastEventId?: string; signal?: AbortSignal } = {},
   ): AsyncIterable<JobEvent> {
-    return readQueueEvents(this.store, checkQueueName(queue), {
-      ...options,
+    return readQueueEvents(this.store, this.tails, checkQueueName(queue), {
+      lastEventId: checkLastEventId(options.lastEventId),
       signal: this.untilClosed(options.signal),
       logger: this.logger,
     });
@@ -301,6 +306,7 @@ export class Jobs {
     this.closing.abort();
     await Promise.allSettled([...this.workers].map((worker) => worker.close()));
     for (const hub of this.hubs.values()) hub.stop();
+    this.tails.close();
     this.spool?.close();
     await this.store.close();
   }

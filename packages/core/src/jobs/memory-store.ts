@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { compareEventIds } from './event-ids.js';
 import { MemoryQueue } from './memory-queue.js';
 import type {
   ClaimBatch,
@@ -183,7 +184,7 @@ export class MemoryJobStore implements JobStore {
     const found: RawEvent[] = [];
     for (let i = end - 1; i >= 0 && found.length < count; i--) {
       const event = events[i] as RawEvent;
-      if (compareIds(event.id, sinceId) < 0) break;
+      if (compareEventIds(event.id, sinceId) < 0) break;
       found.push(event);
     }
     return found;
@@ -258,7 +259,6 @@ export class MemoryJobStore implements JobStore {
   }
 }
 
-/** Orders stream ids `ms-seq` (and bare `0`). */
 /**
  * Index of the first event after `id` (or at it, with `inclusive`): ids only grow, so a binary search
  * rather than a scan of every event.
@@ -268,15 +268,9 @@ function firstEventAt(events: readonly RawEvent[], id: string, inclusive: boolea
   let high = events.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    const order = compareIds((events[middle] as RawEvent).id, id);
+    const order = compareEventIds((events[middle] as RawEvent).id, id);
     if (order > 0 || (inclusive && order === 0)) high = middle;
     else low = middle + 1;
   }
   return low;
-}
-
-function compareIds(a: string, b: string): number {
-  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
-  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
-  return aMs === bMs ? aSeq - bSeq : aMs - bMs;
 }
