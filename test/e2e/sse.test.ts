@@ -123,4 +123,17 @@ describe('GET /tasks/:id/events over a real connection', () => {
     assert.equal(response.status, 404);
     assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'E_JOB_NOT_FOUND');
   });
+
+  it('answers 400 JSON, before opening a stream, for a Last-Event-ID that is not an event id', async () => {
+    const id = await enqueue(1);
+    for (const lastEventId of ['abc', '12-x']) {
+      const response = await fetch(`${base}/tasks/${encodeURIComponent(id)}/events`, {
+        headers: { 'last-event-id': lastEventId },
+      });
+      assert.equal(response.status, 400);
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'E_INVALID_ARGUMENT');
+      assert.match(body.error.message, /lastEventId/);
+    }
+  });
 });

@@ -11,6 +11,13 @@ export interface SseStream {
   lastEventId: string | undefined;
 }
 
+/** The id a reconnecting client last saw: the Last-Event-ID header, or `?lastEventId=`. */
+export function lastEventIdOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['last-event-id'];
+  const query = (request.query as Record<string, unknown> | undefined)?.lastEventId;
+  return (typeof header === 'string' && header) || (typeof query === 'string' && query) || undefined;
+}
+
 /**
  * Takes over a reply as a Server-Sent Events stream. A comment line every `heartbeatMs` keeps proxies
  * from closing an idle stream and lets the server notice a client that left.
@@ -21,9 +28,7 @@ export function openSse(
   options: { heartbeatMs?: number } = {},
 ): SseStream {
   const controller = new AbortController();
-  const header = request.headers['last-event-id'];
-  const query = (request.query as Record<string, unknown> | undefined)?.lastEventId;
-  const lastEventId = (typeof header === 'string' && header) || (typeof query === 'string' && query) || undefined;
+  const lastEventId = lastEventIdOf(request);
 
   reply.hijack();
   const raw = reply.raw;

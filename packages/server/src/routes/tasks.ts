@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RouteContext } from '../app.js';
-import { openSse } from '../http/sse.js';
+import { lastEventIdOf, openSse } from '../http/sse.js';
 import type { JobEventHub } from '../jobs/event-hub.js';
 import { FINAL_STATES, toJobJson } from '../jobs/job-json.js';
 import type { JobStatusCache } from '../jobs/status-cache.js';
@@ -215,11 +215,16 @@ export async function taskRoutes(app: FastifyInstance, options: TaskRouteOptions
       const id = request.params.id;
       const first = await jobs.getJob(id);
       if (!first) throw new BackplaneError('E_JOB_NOT_FOUND', `no job ${id}`);
-      const sse = openSse(request, reply);
-      if (sse.lastEventId) {
-        // A reconnect: replay what the client missed from the stream, then follow it to the end.
+      const resumeFrom = lastEventIdOf(request);
+      if (resumeFrom) {
+        // A reconnect: replay what the client missed from the stream, then follow it to the end. The
+        // reader is made before the stream opens, so an id that is not one gets a 400, not an open stream.
+        const stop = new AbortController();
+        const replay = jobs.events(id, { lastEventId: resumeFrom, signal: stop.signal });
+        const sse = openSse(request, reply);
+        sse.signal.addEventListener('abort', () => stop.abort(), { once: true });
         try {
-          for await (const event of jobs.events(id, { lastEventId: sse.lastEventId, signal: sse.signal })) {
+          for await (const event of replay) {
             sse.send({ id: event.id, event: event.type, data: event });
           }
         } catch (error) {
@@ -228,6 +233,7 @@ export async function taskRoutes(app: FastifyInstance, options: TaskRouteOptions
         sse.close();
         return;
       }
+      const sse = openSse(request, reply);
       await hub.watchQueue(first.queue);
       let done = false;
       const stop = hub.onJob(id, (event) => {
