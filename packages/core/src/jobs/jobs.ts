@@ -110,9 +110,13 @@ export class Jobs {
     const list: unknown = items;
     if (!Array.isArray(list)) throw new InvalidArgumentError('items', 'must be an array', list);
     const byQueue = new Map<string, Array<{ index: number; job: NewJob }>>();
-    items.forEach((item, index) => {
+    items.forEach((item: unknown, index) => {
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+        throw new InvalidArgumentError(`items[${index}]`, 'must be an object { data, options? }', item);
+      }
       const argument = items.length === 1 ? 'options' : `items[${index}].options`;
-      const { queue, job } = buildJob(name, item.data, item.options ?? {}, task.defaults, this.ids.next(), argument);
+      const { data, options } = item as { data: unknown; options?: JobOptions };
+      const { queue, job } = buildJob(name, data, options ?? {}, task.defaults, this.ids.next(), argument);
       let list = byQueue.get(queue);
       if (!list) byQueue.set(queue, (list = []));
       list.push({ index, job });

@@ -82,6 +82,16 @@ export function lifecycleTests({ open, queue, start }: JobsSuiteHarness): void {
       jobs.enqueueBulk('typed', [{ data: { n: 1 } }, { data: { n: 2 }, options: { priority: -1 } }]),
       /items\[1\]\.options\.priority/,
     );
+    for (const item of [null, 7, 'x', []]) {
+      await assert.rejects(
+        jobs.enqueueBulk('typed', [{ data: { n: 1 } }, item as never]),
+        (error: { code: string; message: string }) => {
+          assert.equal(error.code, 'E_INVALID_ARGUMENT');
+          assert.match(error.message, /^items\[1\] /);
+          return true;
+        },
+      );
+    }
     assert.throws(() => jobs.defineTask('typed', async () => null), { code: 'E_INVALID_ARGUMENT' });
     const counts = await jobs.counts(q);
     assert.equal(counts.waiting + counts.delayed, 0);
