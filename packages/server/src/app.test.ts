@@ -42,6 +42,16 @@ describe('service on the memory backend', () => {
     assert.deepEqual(response.json(), { error: { code: 'E_NOT_FOUND', message: 'no route POST /nope' } });
   });
 
+  it('answers a path that is not valid URL encoding with a JSON 400', async () => {
+    for (const url of ['/tasks/%00%ff', '/tasks/%E0%A4%A']) {
+      const response = await app.fastify.inject({ method: 'GET', url });
+      assert.equal(response.statusCode, 400, url);
+      const body = response.json<{ error: { code: string; message: string } }>();
+      assert.equal(body.error.code, 'E_BAD_REQUEST', url);
+      assert.equal(typeof body.error.message, 'string');
+    }
+  });
+
   it('answers malformed JSON with 400 E_BAD_REQUEST, not a crash', async () => {
     const response = await app.fastify.inject({
       method: 'POST',

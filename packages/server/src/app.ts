@@ -3,10 +3,10 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { dashboardPlugin, isDashboardInternalRequest } from '@backplane/dashboard';
 import { BackplaneError, type Backplane, type Logger } from 'backplane';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { requireAdmin } from './http/auth.js';
-import { errorBody, errorHandler } from './http/errors.js';
+import { errorBody, errorHandler, toErrorResponse } from './http/errors.js';
 import { recordHttpMetrics } from './http/metrics.js';
 import { JobEventHub } from './jobs/event-hub.js';
 import { jobsHealthCheck } from './jobs/health-check.js';
@@ -46,6 +46,11 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
+    // Errors the router raises before any handler (a path that is not valid URL encoding) get our shape too.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      const { status, body } = toErrorResponse(error);
+      void reply.status(status).send(body);
+    },
   });
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.setSerializerCompiler(serializerCompiler);
