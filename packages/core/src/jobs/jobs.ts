@@ -2,6 +2,7 @@ import { BackplaneError, InvalidArgumentError, isBackplaneError } from '../error
 import { silentLogger, type Logger } from '../logger.js';
 import { toMilliseconds, type Duration } from '../util/duration.js';
 import { EventHub } from './event-hub.js';
+import { changeJobs, checkRemoveJobs, checkRetryJobs, type RemoveJobsOptions, type RetryJobsOptions } from './bulk.js';
 import { checkLastEventId } from './event-ids.js';
 import { EventTails } from './event-tail.js';
 import { findRecentFinalEvent, readJobEvents, readQueueEvents } from './events.js';
@@ -235,6 +236,21 @@ export class Jobs {
         details: { id, state: before },
       });
     }
+  }
+
+  /**
+   * Runs again, with a fresh set of attempts, every failed job of a queue (or every cancelled one), or
+   * only those of one task; returns how many. Jobs that fail while it runs may or may not be included.
+   */
+  async retryJobs(queue: string = DEFAULT_QUEUE, options: RetryJobsOptions = {}): Promise<number> {
+    const { state, name } = checkRetryJobs(options);
+    return changeJobs(this.store, checkQueueName(queue), 'retry', state, name);
+  }
+
+  /** Deletes every job of a queue in one state (delayed, completed, failed or cancelled), or those of one task; returns how many. */
+  async removeJobs(queue: string, options: RemoveJobsOptions): Promise<number> {
+    const { state, name } = checkRemoveJobs(options);
+    return changeJobs(this.store, checkQueueName(queue), 'remove', state, name);
   }
 
   /**

@@ -2,6 +2,9 @@ import { EventEmitter } from 'node:events';
 import { compareEventIds } from './event-ids.js';
 import { MemoryQueue } from './memory-queue.js';
 import type {
+  BulkAction,
+  BulkState,
+  BulkStep,
   ClaimBatch,
   ClaimRequest,
   FinishItem,
@@ -96,6 +99,28 @@ export class MemoryJobStore implements JobStore {
 
   async remove(queue: string, localId: string): Promise<JobState | undefined> {
     return this.queue(queue).remove(localId, Date.now());
+  }
+
+  async changeMany(
+    queue: string,
+    action: BulkAction,
+    state: BulkState,
+    name: string | undefined,
+    offset: number,
+    count: number,
+  ): Promise<BulkStep> {
+    const q = this.queues.get(queue);
+    if (!q) return { scanned: 0, changed: 0, dropped: 0 };
+    const ids = q[state].range(offset, count);
+    const now = Date.now();
+    let changed = 0;
+    for (const localId of ids) {
+      if (name !== undefined && q.jobs.get(localId)?.n !== name) continue;
+      if (action === 'retry') q.retry(localId, now);
+      else q.remove(localId, now);
+      changed += 1;
+    }
+    return { scanned: ids.length, changed, dropped: 0 };
   }
 
   async getOutcome(queue: string, localId: string): Promise<{ s: string; r?: string; e?: string } | undefined> {

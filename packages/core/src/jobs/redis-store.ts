@@ -8,6 +8,9 @@ import { listWaiting } from './redis-list.js';
 import { parseClaim, pushClaimArgs, toRawEvent } from './redis-replies.js';
 import { checkJobScripts, runScript, type ScriptName } from './scripts.js';
 import type {
+  BulkAction,
+  BulkState,
+  BulkStep,
   ClaimBatch,
   ClaimRequest,
   FinishItem,
@@ -174,6 +177,20 @@ export class RedisJobStore implements JobStore {
     argv.push(localId);
     const state = (await this.script('remove', argv)) as string;
     return state === '' ? undefined : (state as JobState);
+  }
+
+  async changeMany(
+    queue: string,
+    action: BulkAction,
+    state: BulkState,
+    name: string | undefined,
+    offset: number,
+    count: number,
+  ): Promise<BulkStep> {
+    const argv = this.scriptArgs(queue);
+    argv.push(action, state, name ?? '', offset, count);
+    const [scanned = 0, changed = 0, dropped = 0] = (await this.script('change-many', argv)) as number[];
+    return { scanned, changed, dropped };
   }
 
   async getOutcome(queue: string, localId: string): Promise<{ s: string; r?: string; e?: string } | undefined> {

@@ -18,6 +18,7 @@ export const SCRIPT_NAMES = [
   'cancel',
   'retry',
   'remove',
+  'change-many',
   'progress',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];

@@ -88,6 +88,19 @@ export interface RawJob {
   fields: Record<string, string>;
 }
 
+export type BulkAction = 'retry' | 'remove';
+/** The states whose jobs can be retried (failed, cancelled) or removed (all four) in bulk. */
+export type BulkState = 'delayed' | 'completed' | 'failed' | 'cancelled';
+
+export interface BulkStep {
+  /** Jobs looked at. */
+  scanned: number;
+  /** Jobs retried or removed (they left the state). */
+  changed: number;
+  /** Ids whose job was already gone, taken out of the state's index (they left it too). */
+  dropped: number;
+}
+
 export interface RawEvent {
   id: string;
   localId: string;
@@ -147,6 +160,18 @@ export interface JobStore {
   retry(queue: string, localId: string): Promise<JobState | undefined>;
   /** Returns the state before the call, or undefined; an active job is not removed. */
   remove(queue: string, localId: string): Promise<JobState | undefined>;
+  /**
+   * One step of a bulk retry or removal: of the jobs in `state` from rank `offset` (at most `count`),
+   * those of task `name` (every one when undefined) are retried (failed and cancelled only) or removed.
+   */
+  changeMany(
+    queue: string,
+    action: BulkAction,
+    state: BulkState,
+    name: string | undefined,
+    offset: number,
+    count: number,
+  ): Promise<BulkStep>;
   get(queue: string, localId: string): Promise<RawJob | undefined>;
   /** State, result and error of a job (fields s, r, e), or undefined: what a waiter needs, without the rest. */
   getOutcome(queue: string, localId: string): Promise<{ s: string; r?: string; e?: string } | undefined>;

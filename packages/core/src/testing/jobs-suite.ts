@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { after, describe } from 'node:test';
 import type { Jobs, JobsOptions } from '../jobs/jobs.js';
 import type { Worker } from '../jobs/worker.js';
+import { bulkTests } from './jobs-suite-bulk.js';
 import { controlTests } from './jobs-suite-control.js';
 import { retentionTests } from './jobs-suite-retention.js';
 import type { JobsSuiteHarness } from './jobs-suite-harness.js';
@@ -49,5 +50,6 @@ export function runJobsSuite(name: string, context: JobsSuiteContext): void {
     controlTests(harness);
     retentionTests(harness);
     prefetchTests(harness);
+    bulkTests(harness);
   });
 }
