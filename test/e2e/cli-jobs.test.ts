@@ -62,6 +62,32 @@ describe('backplane jobs against a running server with a TypeScript task module'
     assert.equal(waited.code, 3, 'a cancelled job exits 3');
   });
 
+  it('jobs retry-all and remove-all act on every failed job of a task, and name a bad --state', async () => {
+    const clear = await cli(['jobs', 'remove-all', '--state', 'failed', '--name', 'fixture.fail'], env);
+    assert.equal(clear.code, 0, clear.output);
+    const ids: string[] = [];
+    for (let n = 0; n < 2; n++) {
+      const { output } = await cli(['jobs', 'add', 'fixture.fail', '--wait', '--json'], env);
+      ids.push((JSON.parse(output.slice(output.indexOf('{'))) as { id: string }).id);
+    }
+    const retried = await cli(['jobs', 'retry-all', '--name', 'fixture.fail'], env);
+    assert.equal(retried.code, 0, retried.output);
+    assert.equal(retried.output.trim(), '2 failed jobs of default waiting again');
+    for (const id of ids) assert.equal((await cli(['jobs', 'wait', id], env)).code, 1, 'it ran, and failed, again');
+    const removed = await cli(['jobs', 'remove-all', '--state', 'failed', '--name', 'fixture.fail', '--json'], env);
+    assert.deepEqual(JSON.parse(removed.output), { queue: 'default', state: 'failed', removed: 2 });
+    for (const args of [
+      ['jobs', 'remove-all'],
+      ['jobs', 'remove-all', '--state', 'active'],
+      ['jobs', 'retry-all', '--state', 'completed'],
+    ]) {
+      const bad = await cli(args, env);
+      assert.equal(bad.code, 2, args.join(' '));
+      assert.match(bad.output, /--state must be/);
+      assert.equal(bad.output.trim().split('\n').length, 1);
+    }
+  });
+
   it('refuses without the token, with one line', async () => {
     const { code, output } = await cli(['jobs', 'add', 'fixture.sum', '--data', '{}'], { PORT: env.PORT ?? '' });
     assert.equal(code, 1);

@@ -47,7 +47,7 @@ async function describeQueue(backplane: Backplane, throughput: Throughput, name:
   return { name, counts, throughputPerMinute: throughput.perMinute(name), paused };
 }
 
-/** Queues: counts by state, completions per minute, pause and resume. */
+/** Queues: counts by state, completions per minute, pause and resume, bulk retry and removal. */
 export async function queueRoutes(app: FastifyInstance, options: QueueRouteOptions): Promise<void> {
   const { backplane, admin, throughput, hub } = options;
   const typed = app.withTypeProvider<ZodTypeProvider>();
@@ -85,6 +85,46 @@ export async function queueRoutes(app: FastifyInstance, options: QueueRouteOptio
       },
     );
   }
+
+  const task = z.string().min(1).max(200).optional().describe('only the jobs of this task');
+
+  typed.post(
+    '/queues/:name/retry',
+    {
+      preHandler: admin,
+      schema: {
+        summary: 'Run again every failed (or cancelled) job of a queue, or those of one task',
+        params: nameParams,
+        querystring: z.object({ state: z.enum(['failed', 'cancelled']).default('failed'), task }),
+        security: [{ bearer: [] }],
+      },
+    },
+    async (request) => {
+      const { name } = request.params;
+      const { state, task: only } = request.query;
+      const retried = await backplane.jobs.retryJobs(name, only === undefined ? { state } : { state, name: only });
+      return { queue: name, state, retried };
+    },
+  );
+
+  typed.delete(
+    '/queues/:name/jobs',
+    {
+      preHandler: admin,
+      schema: {
+        summary: 'Delete every delayed, completed, failed or cancelled job of a queue, or those of one task',
+        params: nameParams,
+        querystring: z.object({ state: z.enum(['delayed', 'completed', 'failed', 'cancelled']), task }),
+        security: [{ bearer: [] }],
+      },
+    },
+    async (request) => {
+      const { name } = request.params;
+      const { state, task: only } = request.query;
+      const removed = await backplane.jobs.removeJobs(name, only === undefined ? { state } : { state, name: only });
+      return { queue: name, state, removed };
+    },
+  );
 
   typed.get(
     '/workers',

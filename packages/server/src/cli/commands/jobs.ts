@@ -12,6 +12,7 @@ import {
   type ParsedArgs,
 } from '../command.js';
 import type { CommandGroup } from '../main.js';
+import { removeAll, retryAll } from './jobs-bulk.js';
 import { ago, ProgressLine, table } from '../output.js';
 
 interface Job {
@@ -288,6 +289,8 @@ export const jobsCommands: CommandGroup = {
     ls,
     stateChange('cancel', 'Cancel a job (aborts it if running)', 'DELETE', ''),
     stateChange('retry', 'Run a failed or cancelled job again', 'POST', '/retry'),
+    retryAll,
+    removeAll,
     wait,
   ],
 };
