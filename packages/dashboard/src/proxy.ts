@@ -20,8 +20,9 @@ const RULES: ProxyRule[] = [
   { method: 'GET', pattern: new RegExp(`^/tasks/${SEGMENT}$`) },
   { method: 'POST', pattern: /^\/cache\/clear$/ },
   { method: 'POST', pattern: new RegExp(`^/tasks/${SEGMENT}/retry$`) },
-  { method: 'POST', pattern: new RegExp(`^/queues/${SEGMENT}/(pause|resume)$`) },
+  { method: 'POST', pattern: new RegExp(`^/queues/${SEGMENT}/(pause|resume|retry)$`) },
   { method: 'DELETE', pattern: new RegExp(`^/tasks/${SEGMENT}$`) },
+  { method: 'DELETE', pattern: new RegExp(`^/queues/${SEGMENT}/jobs$`) },
 ];
 
 /** True when the browser may call `method path` through the dashboard. Dot segments never pass. */

@@ -4,6 +4,7 @@ import { Card, Empty, ErrorNote, ProgressBar, StateBadge } from '../components/b
 import { count, time } from '../format.js';
 import { useLive } from '../live.js';
 import { FINAL_STATES, JOB_STATES, queuesIn, type JobPage } from '../types.js';
+import { BulkActions } from './BulkActions.js';
 import { canCancel, canRetry, cancelJob, retryJob } from './job-actions.js';
 
 export interface JobFilter {
@@ -134,6 +135,9 @@ export function Jobs({
           ))}
         </ul>
       </nav>
+      {readOnly || missing ? null : (
+        <BulkActions view={view} total={counts[view.state] ?? 0} onDone={() => void load()} />
+      )}
       <ErrorNote error={error} />
       {missing ? (
         <Empty>This service has no job API yet (GET /tasks is not available).</Empty>

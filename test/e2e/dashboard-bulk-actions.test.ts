@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, Page } from 'playwright-core';
+import { freePort } from 'backplane/testing';
+import {
+  browserSkipReason,
+  dashboardFor,
+  ensureDashboardBuilt,
+  launchBrowser,
+  screenshot,
+  signInThroughForm,
+  watchConsole,
+} from '../helpers/dashboard-browser.js';
+import { runBackplane, waitForJson, type ServiceProcess } from '../helpers/service-process.js';
+
+const TOKEN = 'dashboard-bulk-actions-token';
+const TASKS = fileURLToPath(new URL('../fixtures/tasks.ts', import.meta.url));
+
+describe(
+  'dashboard: retry and remove all the jobs of a state, in headless Chromium',
+  { skip: browserSkipReason() },
+  () => {
+    let service: ServiceProcess;
+    let api: string;
+    let base: string;
+    let harness: FastifyInstance | undefined;
+    let browser: Browser;
+    let page: Page;
+    let problems: string[];
+
+    async function failedCount(): Promise<number> {
+      const body = (await (await fetch(`${api}/queues`)).json()) as {
+        queues: Array<{ name: string; counts: Record<string, number> }>;
+      };
+      return body.queues.find((queue) => queue.name === 'default')?.counts.failed ?? 0;
+    }
+
+    async function untilFailed(count: number): Promise<void> {
+      for (let tries = 0; (await failedCount()) !== count; tries++) {
+        assert.ok(tries < 500, `${count} failed jobs`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+
+    before(async () => {
+      ensureDashboardBuilt();
+      const port = await freePort();
+      api = `http://127.0.0.1:${port}`;
+      service = runBackplane(['server', '--tasks', TASKS], {
+        PORT: String(port),
+        BACKPLANE_ADMIN_TOKEN: TOKEN,
+        LOG_LEVEL: 'warn',
+        RATE_LIMIT_PER_MINUTE: '0',
+      });
+      await waitForJson(`${api}/health/live`, 30_000, (_body, status) => status === 200);
+      ({ base, harness } = await dashboardFor(api, TOKEN));
+      browser = await launchBrowser();
+      page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      problems = watchConsole(page);
+      await signInThroughForm(page, base, TOKEN);
+    });
+
+    after(async () => {
+      await browser?.close();
+      await harness?.close();
+      await service?.stop();
+    });
+
+    it('retries every failed job with one button, then removes them after a confirmation', async () => {
+      for (let n = 0; n < 3; n++) {
+        const response = await fetch(`${api}/tasks/fixture.fail`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+          body: '{}',
+        });
+        assert.equal(response.status, 202);
+      }
+      await untilFailed(3);
+
+      await page.goto(`${base}/dashboard/#/jobs?queue=default&state=failed`);
+      const rows = page.locator('table.jobs tbody tr');
+      await page.waitForFunction(() => document.querySelectorAll('table.jobs tbody tr').length === 3);
+      const firstAttemptIds = await rows.evaluateAll((list) => list.map((row) => row.getAttribute('data-job-id')));
+
+      await page.getByRole('button', { name: 'Retry all failed jobs' }).click();
+      await page.getByRole('status').filter({ hasText: '3 failed jobs waiting again.' }).waitFor();
+      // The fixture fails every time: the same three jobs come back to failed, after a second run.
+      await untilFailed(3);
+      const history = (await (await fetch(`${api}/tasks/${encodeURIComponent(firstAttemptIds[0] ?? '')}`)).json()) as {
+        state: string;
+      };
+      assert.equal(history.state, 'failed');
+
+      await page.getByRole('button', { name: 'Remove all failed jobs…' }).click();
+      const confirm = page.getByRole('button', { name: /^Yes, remove \d+ failed jobs$/ });
+      await confirm.waitFor();
+      await screenshot(page, 'jobs-remove-all-confirm');
+      await confirm.click();
+      await page.getByRole('status').filter({ hasText: '3 failed jobs removed.' }).waitFor();
+      await page.getByText('No failed jobs in queue default.').waitFor();
+      assert.equal(await failedCount(), 0);
+      for (const id of firstAttemptIds) {
+        assert.equal((await fetch(`${api}/tasks/${encodeURIComponent(id ?? '')}`)).status, 404);
+      }
+      assert.deepEqual(problems, []);
+    });
+
+    it('keeps the jobs when the removal is not confirmed, and offers no bulk action for running jobs', async () => {
+      const response = await fetch(`${api}/tasks/fixture.sum?delay=1h`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        body: '{"numbers":[1]}',
+      });
+      assert.equal(response.status, 202);
+      await page.goto(`${base}/dashboard/#/jobs?queue=default&state=delayed`);
+      await page.waitForFunction(() => document.querySelectorAll('table.jobs tbody tr').length === 1);
+      assert.equal(await page.getByRole('button', { name: /^Retry all/ }).count(), 0, 'delayed jobs are not retried');
+      await page.getByRole('button', { name: 'Remove all delayed jobs…' }).click();
+      await page.getByRole('button', { name: 'Keep them' }).click();
+      await page.getByRole('button', { name: 'Remove all delayed jobs…' }).waitFor();
+      assert.equal(await page.locator('table.jobs tbody tr').count(), 1);
+
+      await page.goto(`${base}/dashboard/#/jobs?queue=default&state=active`);
+      await page
+        .getByRole('tab', { name: /active/ })
+        .or(page.getByRole('link', { name: /^active/ }))
+        .first()
+        .waitFor();
+      assert.equal(await page.getByRole('button', { name: /^(Retry|Remove) all/ }).count(), 0);
+      assert.deepEqual(problems, []);
+    });
+  },
+);
