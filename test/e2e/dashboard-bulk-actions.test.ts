@@ -8,9 +8,11 @@ import {
   browserSkipReason,
   dashboardFor,
   ensureDashboardBuilt,
+  IN_BROWSER,
   launchBrowser,
   screenshot,
   signInThroughForm,
+  waitInPage,
   watchConsole,
 } from '../helpers/dashboard-browser.js';
 import { runBackplane, waitForJson, type ServiceProcess } from '../helpers/service-process.js';
@@ -81,14 +83,17 @@ describe(
 
       await page.goto(`${base}/dashboard/#/jobs?queue=default&state=failed`);
       const rows = page.locator('table.jobs tbody tr');
-      await page.waitForFunction(() => document.querySelectorAll('table.jobs tbody tr').length === 3);
-      const firstAttemptIds = await rows.evaluateAll((list) => list.map((row) => row.getAttribute('data-job-id')));
+      await waitInPage(page, IN_BROWSER.jobRowsAre(3));
+      const firstAttemptIds: string[] = [];
+      for (let n = 0; n < 3; n++) firstAttemptIds.push((await rows.nth(n).getAttribute('data-job-id')) ?? '');
 
       await page.getByRole('button', { name: 'Retry all failed jobs' }).click();
       await page.getByRole('status').filter({ hasText: '3 failed jobs waiting again.' }).waitFor();
       // The fixture fails every time: the same three jobs come back to failed, after a second run.
       await untilFailed(3);
-      const history = (await (await fetch(`${api}/tasks/${encodeURIComponent(firstAttemptIds[0] ?? '')}`)).json()) as {
+      const history = (await (
+        await fetch(`${api}/tasks/${encodeURIComponent(firstAttemptIds[0] as string)}`)
+      ).json()) as {
         state: string;
       };
       assert.equal(history.state, 'failed');
@@ -102,7 +107,7 @@ describe(
       await page.getByText('No failed jobs in queue default.').waitFor();
       assert.equal(await failedCount(), 0);
       for (const id of firstAttemptIds) {
-        assert.equal((await fetch(`${api}/tasks/${encodeURIComponent(id ?? '')}`)).status, 404);
+        assert.equal((await fetch(`${api}/tasks/${encodeURIComponent(id)}`)).status, 404);
       }
       assert.deepEqual(problems, []);
     });
@@ -115,7 +120,7 @@ describe(
       });
       assert.equal(response.status, 202);
       await page.goto(`${base}/dashboard/#/jobs?queue=default&state=delayed`);
-      await page.waitForFunction(() => document.querySelectorAll('table.jobs tbody tr').length === 1);
+      await waitInPage(page, IN_BROWSER.jobRowsAre(1));
       assert.equal(await page.getByRole('button', { name: /^Retry all/ }).count(), 0, 'delayed jobs are not retried');
       await page.getByRole('button', { name: 'Remove all delayed jobs…' }).click();
       await page.getByRole('button', { name: 'Keep them' }).click();

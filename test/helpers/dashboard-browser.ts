@@ -85,6 +85,7 @@ export const IN_BROWSER = {
     `document.querySelector('table.jobs tbody tr')?.getAttribute('data-job-id') === ${JSON.stringify(id)}`,
   firstRowIsNot: (id: string): string =>
     `(document.querySelector('table.jobs tbody tr')?.getAttribute('data-job-id') ?? ${JSON.stringify(id)}) !== ${JSON.stringify(id)}`,
+  jobRowsAre: (count: number): string => `document.querySelectorAll('table.jobs tbody tr').length === ${count}`,
   textIs: (selector: string, text: string): string =>
     `document.querySelector(${JSON.stringify(selector)})?.textContent === ${JSON.stringify(text)}`,
 } as const;

@@ -29,7 +29,7 @@ describe('POST /queues/:name/retry and DELETE /queues/:name/jobs', () => {
     await backplane.close();
   });
 
-  async function counts(): Promise<Record<string, number>> {
+  async function counts() {
     return backplane.jobs.counts('mail');
   }
 
