@@ -62,6 +62,24 @@ describe('backplane jobs against a running server with a TypeScript task module'
     assert.equal(waited.code, 3, 'a cancelled job exits 3');
   });
 
+  it('jobs promote runs a delayed job now', async () => {
+    const added = await cli(['jobs', 'add', 'fixture.sum', '--data', '{"numbers":[2,3]}', '--delay', '1h'], env);
+    const [id] = added.output.trim().split(' ');
+    assert.ok(id);
+    const promoted = await cli(['jobs', 'promote', id], env);
+    assert.equal(promoted.code, 0, promoted.output);
+    assert.match(
+      promoted.output.trim(),
+      new RegExp(`^${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} (waiting|active|completed)$`),
+    );
+    const waited = await cli(['jobs', 'wait', id], env);
+    assert.equal(waited.code, 0, waited.output);
+    assert.match(waited.output, /^result\s+\{"total":5\}$/m);
+    const again = await cli(['jobs', 'promote', id], env);
+    assert.equal(again.code, 1);
+    assert.match(again.output, /^backplane: E_JOB_STATE: /);
+  });
+
   it('jobs retry-all and remove-all act on every failed job of a task, and name a bad --state', async () => {
     const clear = await cli(['jobs', 'remove-all', '--state', 'failed', '--name', 'fixture.fail'], env);
     assert.equal(clear.code, 0, clear.output);

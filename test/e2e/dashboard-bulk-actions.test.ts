@@ -112,13 +112,14 @@ describe(
       assert.deepEqual(problems, []);
     });
 
-    it('keeps the jobs when the removal is not confirmed, and offers no bulk action for running jobs', async () => {
+    it('keeps the jobs when the removal is not confirmed, runs a delayed job now, and offers no bulk action for running jobs', async () => {
       const response = await fetch(`${api}/tasks/fixture.sum?delay=1h`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
         body: '{"numbers":[1]}',
       });
       assert.equal(response.status, 202);
+      const { id } = (await response.json()) as { id: string };
       await page.goto(`${base}/dashboard/#/jobs?queue=default&state=delayed`);
       await waitInPage(page, IN_BROWSER.jobRowsAre(1));
       assert.equal(await page.getByRole('button', { name: /^Retry all/ }).count(), 0, 'delayed jobs are not retried');
@@ -126,6 +127,14 @@ describe(
       await page.getByRole('button', { name: 'Keep them' }).click();
       await page.getByRole('button', { name: 'Remove all delayed jobs…' }).waitFor();
       assert.equal(await page.locator('table.jobs tbody tr').count(), 1);
+      await page.getByRole('button', { name: `Run now job ${id}` }).click();
+      await page.getByText('No delayed jobs in queue default.').waitFor();
+      for (let tries = 0; ; tries++) {
+        const job = (await (await fetch(`${api}/tasks/${encodeURIComponent(id)}`)).json()) as { state: string };
+        if (job.state === 'completed') break;
+        assert.ok(tries < 250, `the promoted job completed (it is ${job.state})`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
 
       await page.goto(`${base}/dashboard/#/jobs?queue=default&state=active`);
       await page

@@ -19,7 +19,7 @@ const RULES: ProxyRule[] = [
   { method: 'GET', pattern: /^\/tasks$/ },
   { method: 'GET', pattern: new RegExp(`^/tasks/${SEGMENT}$`) },
   { method: 'POST', pattern: /^\/cache\/clear$/ },
-  { method: 'POST', pattern: new RegExp(`^/tasks/${SEGMENT}/retry$`) },
+  { method: 'POST', pattern: new RegExp(`^/tasks/${SEGMENT}/(retry|promote)$`) },
   { method: 'POST', pattern: new RegExp(`^/queues/${SEGMENT}/(pause|resume|retry)$`) },
   { method: 'DELETE', pattern: new RegExp(`^/tasks/${SEGMENT}$`) },
   { method: 'DELETE', pattern: new RegExp(`^/queues/${SEGMENT}/jobs$`) },

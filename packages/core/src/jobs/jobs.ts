@@ -226,6 +226,18 @@ export class Jobs {
     }
   }
 
+  /** Runs a delayed job now, instead of at its run time (or after its backoff). */
+  async promote(id: string): Promise<void> {
+    const { queue, localId } = parseJobId(id);
+    const before = await this.store.promote(queue, localId);
+    if (before === undefined) throw notFound(id);
+    if (before !== 'delayed') {
+      throw new BackplaneError('E_JOB_STATE', `job ${id} is ${before}; only delayed jobs can be promoted`, {
+        details: { id, state: before },
+      });
+    }
+  }
+
   /** Deletes a job that is not running (cancel a running one first). */
   async remove(id: string): Promise<void> {
     const { queue, localId } = parseJobId(id);

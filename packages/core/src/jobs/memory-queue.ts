@@ -275,6 +275,18 @@ export class MemoryQueue {
     return state;
   }
 
+  promote(localId: string, now: number): JobState | undefined {
+    const fields = this.jobs.get(localId);
+    if (!fields) return undefined;
+    const state = fields.s as JobState;
+    if (state !== 'delayed') return state;
+    this.delayed.remove(localId);
+    Object.assign(fields, { s: 'waiting', ra: String(now) });
+    this.makeReady(localId, Number(fields.pr ?? 0), fields.g, false, now);
+    this.emit(localId, 'waiting', undefined, now);
+    return state;
+  }
+
   remove(localId: string, now: number): JobState | undefined {
     const fields = this.jobs.get(localId);
     if (!fields) return undefined;

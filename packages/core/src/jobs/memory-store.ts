@@ -97,6 +97,10 @@ export class MemoryJobStore implements JobStore {
     return this.queue(queue).retry(localId, Date.now());
   }
 
+  async promote(queue: string, localId: string): Promise<JobState | undefined> {
+    return this.queue(queue).promote(localId, Date.now());
+  }
+
   async remove(queue: string, localId: string): Promise<JobState | undefined> {
     return this.queue(queue).remove(localId, Date.now());
   }

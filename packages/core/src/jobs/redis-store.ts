@@ -172,6 +172,13 @@ export class RedisJobStore implements JobStore {
     return state === '' ? undefined : (state as JobState);
   }
 
+  async promote(queue: string, localId: string): Promise<JobState | undefined> {
+    const argv = this.scriptArgs(queue);
+    argv.push(localId);
+    const state = (await this.script('promote', argv)) as string;
+    return state === '' ? undefined : (state as JobState);
+  }
+
   async remove(queue: string, localId: string): Promise<JobState | undefined> {
     const argv = this.scriptArgs(queue);
     argv.push(localId);

@@ -19,6 +19,7 @@ export const SCRIPT_NAMES = [
   'retry',
   'remove',
   'change-many',
+  'promote',
   'progress',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];

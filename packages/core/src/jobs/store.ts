@@ -158,6 +158,8 @@ export interface JobStore {
   cancel(queue: string, localId: string, graceMs: number): Promise<JobState | undefined>;
   /** Returns the state before the call, or undefined. */
   retry(queue: string, localId: string): Promise<JobState | undefined>;
+  /** Makes a delayed job waiting now. Returns the state before the call, or undefined. */
+  promote(queue: string, localId: string): Promise<JobState | undefined>;
   /** Returns the state before the call, or undefined; an active job is not removed. */
   remove(queue: string, localId: string): Promise<JobState | undefined>;
   /**

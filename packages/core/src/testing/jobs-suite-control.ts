@@ -187,6 +187,38 @@ export function controlTests({ open, queue, start }: JobsSuiteHarness): void {
     );
   });
 
+  it('promotes a delayed job, or one waiting out its backoff, to run now; refuses any other', async () => {
+    const jobs = await open();
+    const q = queue();
+    let calls = 0;
+    jobs.defineTask('later', async (n: number) => n * 2, { queue: q });
+    jobs.defineTask(
+      'flaky',
+      async () => {
+        calls += 1;
+        if (calls === 1) throw new Error('first try fails');
+        return 'second try';
+      },
+      { queue: q, attempts: 2, backoff: { type: 'fixed', delay: '1h' } },
+    );
+    await start(jobs, { queues: [q] });
+    const later = await jobs.enqueue('later', 21, { delay: '1h' });
+    assert.equal((await jobs.getJob(later))?.state, 'delayed');
+    const promotedAt = Date.now();
+    await jobs.promote(later);
+    assert.equal(await jobs.waitForResult(later, { timeout: 5000 }), 42);
+    const runAt = (await jobs.getJob(later))?.timestamps.runAt ?? 0;
+    assert.ok(Math.abs(runAt - promotedAt) < 1000, `runAt is when it was promoted (${runAt - promotedAt} ms off)`);
+    await assert.rejects(jobs.promote(later), { code: 'E_JOB_STATE' });
+    await assert.rejects(jobs.promote(`${q}:nope`), { code: 'E_JOB_NOT_FOUND' });
+
+    const flaky = await jobs.enqueue('flaky', null);
+    await until(async () => (await jobs.getJob(flaky))?.state === 'delayed', 5000, 'the first attempt failed');
+    await jobs.promote(flaky);
+    assert.equal(await jobs.waitForResult(flaky, { timeout: 5000 }), 'second try');
+    assert.equal((await jobs.getJob(flaky))?.attempts, 2);
+  });
+
   it('pauses and resumes a queue for every worker', async () => {
     const jobs = await open();
     const q = queue();

@@ -157,6 +157,23 @@ describe('task routes (memory backend, admin token set)', () => {
     assert.deepEqual(job.result, { again: true });
   });
 
+  it('runs a delayed job now with POST /tasks/:id/promote, and answers 409 for a job that is not delayed', async () => {
+    const { id } = (
+      await app.fastify.inject({ method: 'POST', url: '/tasks/test.echo?delay=1h', headers: auth, payload: { now: 1 } })
+    ).json<{ id: string }>();
+    const unauthorized = await app.fastify.inject({ method: 'POST', url: `/tasks/${id}/promote` });
+    assert.equal(unauthorized.statusCode, 401);
+    const response = await app.fastify.inject({ method: 'POST', url: `/tasks/${id}/promote`, headers: auth });
+    assert.equal(response.statusCode, 202);
+    const job = await waitForState(app, id, ['completed']);
+    assert.deepEqual(job.result, { now: 1 });
+    const again = await app.fastify.inject({ method: 'POST', url: `/tasks/${id}/promote`, headers: auth });
+    assert.equal(again.statusCode, 409);
+    assert.equal(again.json<{ error: { code: string } }>().error.code, 'E_JOB_STATE');
+    const missing = await app.fastify.inject({ method: 'POST', url: '/tasks/default:nope/promote', headers: auth });
+    assert.equal(missing.statusCode, 404);
+  });
+
   it('lists jobs by state and name with a cursor', async () => {
     for (let i = 0; i < 5; i += 1) {
       await app.fastify.inject({ method: 'POST', url: '/tasks/test.echo?delay=1h', headers: auth, payload: { i } });

@@ -189,18 +189,20 @@ export async function taskRoutes(app: FastifyInstance, options: TaskRouteOptions
     },
   );
 
-  typed.post(
-    '/tasks/:id/retry',
-    {
-      preHandler: admin,
-      schema: { summary: 'Run a failed or cancelled job again', params: idParams, security: [{ bearer: [] }] },
-    },
-    async (request, reply) => {
-      await jobs.retry(request.params.id);
-      const job = await statusCache.refresh(request.params.id);
-      return reply.status(202).send({ id: request.params.id, state: job?.state ?? 'waiting' });
-    },
-  );
+  for (const [action, summary] of [
+    ['retry', 'Run a failed or cancelled job again'],
+    ['promote', 'Run a delayed job now (a delay, a run time or a retry backoff not yet over)'],
+  ] as const) {
+    typed.post(
+      `/tasks/:id/${action}`,
+      { preHandler: admin, schema: { summary, params: idParams, security: [{ bearer: [] }] } },
+      async (request, reply) => {
+        await (action === 'retry' ? jobs.retry(request.params.id) : jobs.promote(request.params.id));
+        const job = await statusCache.refresh(request.params.id);
+        return reply.status(202).send({ id: request.params.id, state: job?.state ?? 'waiting' });
+      },
+    );
+  }
 
   typed.get(
     '/tasks/:id/events',

@@ -3,7 +3,7 @@ import { api, ApiError } from '../api.js';
 import { Card, Empty, ErrorNote, ProgressBar, StateBadge } from '../components/bits.js';
 import { dateTime, json, time } from '../format.js';
 import { FINAL_STATES, type Job, type JobProgress } from '../types.js';
-import { canCancel, canRetry, cancelJob, retryJob } from './job-actions.js';
+import { canCancel, canPromote, canRetry, cancelJob, promoteJob, retryJob } from './job-actions.js';
 
 interface TimelineEntry {
   key: string;
@@ -218,6 +218,11 @@ export function JobDetail({ id, readOnly }: { id: string; readOnly: boolean }) {
             <ProgressBar progress={job.progress} state={job.state} label={`Progress of job ${id}`} />
             {readOnly ? null : (
               <div class="actions">
+                {canPromote(job) ? (
+                  <button type="button" onClick={() => void act(() => promoteJob(id), false)}>
+                    Run now
+                  </button>
+                ) : null}
                 {canCancel(job) ? (
                   <button type="button" class="danger" onClick={() => void act(() => cancelJob(id), false)}>
                     Cancel job

@@ -5,7 +5,7 @@ import { count, time } from '../format.js';
 import { useLive } from '../live.js';
 import { FINAL_STATES, JOB_STATES, queuesIn, type JobPage } from '../types.js';
 import { BulkActions } from './BulkActions.js';
-import { canCancel, canRetry, cancelJob, retryJob } from './job-actions.js';
+import { canCancel, canPromote, canRetry, cancelJob, promoteJob, retryJob } from './job-actions.js';
 
 export interface JobFilter {
   queue: string;
@@ -187,6 +187,11 @@ export function Jobs({
                   </td>
                   <td>{time(job.createdAt)}</td>
                   <td class="actions-cell">
+                    {!readOnly && canPromote(job) ? (
+                      <button type="button" onClick={() => void act(() => promoteJob(job.id))}>
+                        Run now<span class="sr-only"> job {job.id}</span>
+                      </button>
+                    ) : null}
                     {readOnly ? null : canCancel(job) ? (
                       <button type="button" onClick={() => void act(() => cancelJob(job.id))}>
                         Cancel<span class="sr-only"> job {job.id}</span>

@@ -3,6 +3,7 @@ import type { Job } from '../types.js';
 
 export const canCancel = (job: Job): boolean => ['waiting', 'delayed', 'active', 'spooled'].includes(job.state);
 export const canRetry = (job: Job): boolean => ['failed', 'cancelled'].includes(job.state);
+export const canPromote = (job: Job): boolean => job.state === 'delayed';
 
 export async function cancelJob(id: string): Promise<void> {
   await api('DELETE', `/tasks/${encodeURIComponent(id)}`);
@@ -10,4 +11,9 @@ export async function cancelJob(id: string): Promise<void> {
 
 export async function retryJob(id: string): Promise<void> {
   await api('POST', `/tasks/${encodeURIComponent(id)}/retry`);
+}
+
+/** Runs a delayed job now. */
+export async function promoteJob(id: string): Promise<void> {
+  await api('POST', `/tasks/${encodeURIComponent(id)}/promote`);
 }

@@ -246,7 +246,7 @@ const ls: Command = {
   },
 };
 
-function stateChange(name: 'cancel' | 'retry', summary: string, method: string, suffix: string): Command {
+function stateChange(name: 'cancel' | 'retry' | 'promote', summary: string, method: string, suffix: string): Command {
   return {
     name: `jobs ${name}`,
     summary,
@@ -289,6 +289,7 @@ export const jobsCommands: CommandGroup = {
     ls,
     stateChange('cancel', 'Cancel a job (aborts it if running)', 'DELETE', ''),
     stateChange('retry', 'Run a failed or cancelled job again', 'POST', '/retry'),
+    stateChange('promote', 'Run a delayed job now', 'POST', '/promote'),
     retryAll,
     removeAll,
     wait,
