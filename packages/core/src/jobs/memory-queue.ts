@@ -1,4 +1,5 @@
-import { Deque, SortedSet } from './memory-structures.js';
+import { MemoryReady } from './memory-ready.js';
+import { SortedSet } from './memory-structures.js';
 import type {
   ClaimBatch,
   ClaimedJob,
@@ -14,7 +15,6 @@ import type { JobState } from './types.js';
 type Fields = Record<string, string>;
 
 const CANCELLED_ERROR = '{"message":"cancelled","code":"E_JOB_CANCELLED"}';
-const PRIORITY_SPAN = 2 ** 40;
 /** As in lua/jobs/includes/retention.lua: jobs kept without an age limit sort after the rest, still by finish time. */
 const KEEP_FOREVER_MS = 2 ** 44;
 
@@ -24,8 +24,6 @@ const KEEP_FOREVER_MS = 2 ** 44;
  */
 export class MemoryQueue {
   readonly jobs = new Map<string, Fields>();
-  readonly waiting = new Deque();
-  readonly prioritized = new SortedSet();
   readonly delayed = new SortedSet();
   readonly active = new SortedSet();
   readonly completed = new SortedSet();
@@ -34,19 +32,19 @@ export class MemoryQueue {
   readonly events: RawEvent[] = [];
   paused = false;
   private readonly idempotency = new Map<string, string>();
-  private readonly groups = new Map<string, Deque>();
-  private readonly readyGroups = new SortedSet();
-  private readonly groupActive = new Map<string, number>();
   private rate = { used: 0, resetAt: 0 };
-  private seq = 0;
   private lastEventMs = 0;
   private eventSeq = 0;
+
+  private readonly ready: MemoryReady;
 
   constructor(
     private readonly options: JobStoreOptions,
     /** Called when a sleeping worker should look for work, and when an event was appended. */
     private readonly notify: { wake(): void; event(): void },
-  ) {}
+  ) {
+    this.ready = new MemoryReady(options.groupConcurrency, () => notify.wake());
+  }
 
   add(jobs: readonly NewJob[], now: number): string[] {
     return jobs.map((job) => {
@@ -76,7 +74,7 @@ export class MemoryQueue {
         this.emit(job.localId, 'delayed', String(runAt), now);
       } else {
         fields.s = 'waiting';
-        this.makeReady(job.localId, job.priority, fields.g, false, now);
+        this.ready.add(job.localId, job.priority, fields.g, false, now);
         this.emit(job.localId, 'waiting', undefined, now);
       }
       return job.localId;
@@ -98,7 +96,7 @@ export class MemoryQueue {
       count = Math.min(count, limit.max - this.rate.used);
     }
     for (let i = 1; i <= count; i++) {
-      const localId = this.pick(i);
+      const localId = this.ready.take(i);
       if (localId === undefined) break;
       const fields = this.jobs.get(localId) as Fields;
       const token = String(Number(fields.c ?? 0) + 1);
@@ -112,7 +110,7 @@ export class MemoryQueue {
       if (this.rate.used === 0) this.rate.resetAt = now + limit.windowMs;
       this.rate.used += batch.jobs.length;
     }
-    if (batch.jobs.length === count && this.readyCount() > 0) {
+    if (batch.jobs.length === count && this.ready.claimable() > 0) {
       this.notify.wake();
       batch.nextAt = 0;
     } else {
@@ -159,18 +157,18 @@ export class MemoryQueue {
         state = 'delayed';
       } else {
         fields.s = 'waiting';
-        this.makeReady(localId, Number(fields.pr ?? 0), fields.g, false, now);
+        this.ready.add(localId, Number(fields.pr ?? 0), fields.g, false, now);
         state = 'waiting';
       }
       this.emit(localId, 'retrying', String(runAt), now);
     } else {
       fields.at = String(Number(fields.at ?? 1) - 1);
       fields.s = 'waiting';
-      this.makeReady(localId, Number(fields.pr ?? 0), fields.g, true, now);
+      this.ready.add(localId, Number(fields.pr ?? 0), fields.g, true, now);
       this.emit(localId, 'waiting', undefined, now);
       state = 'waiting';
     }
-    this.releaseGroup(fields.g, now);
+    this.ready.release(fields.g, now);
     return state;
   }
 
@@ -215,11 +213,11 @@ export class MemoryQueue {
       } else {
         fields.at = String(Number(fields.at ?? 1) - 1);
         fields.s = 'waiting';
-        this.makeReady(localId, Number(fields.pr ?? 0), fields.g, true, now);
+        this.ready.add(localId, Number(fields.pr ?? 0), fields.g, true, now);
         this.emit(localId, 'stalled', undefined, now);
         recovered++;
       }
-      this.releaseGroup(fields.g, now);
+      this.ready.release(fields.g, now);
     }
     this.promoteDelayed(now, limit);
     const { retention } = this.options;
@@ -236,10 +234,7 @@ export class MemoryQueue {
     const state = fields.s as JobState;
     let removed = false;
     if (state === 'waiting') {
-      removed =
-        fields.g !== undefined
-          ? (this.groups.get(fields.g)?.remove(localId) ?? false)
-          : this.prioritized.remove(localId) || this.waiting.remove(localId);
+      removed = this.ready.remove(localId, fields.g);
     } else if (state === 'delayed') {
       removed = this.delayed.remove(localId);
     } else if (state === 'active') {
@@ -270,7 +265,7 @@ export class MemoryQueue {
     (state === 'failed' ? this.failed : this.cancelled).remove(localId);
     for (const field of ['e', 'ft', 'cx', 'cd', 'sc', 'r', 'pg']) delete fields[field];
     Object.assign(fields, { s: 'waiting', at: '0' });
-    this.makeReady(localId, Number(fields.pr ?? 0), fields.g, false, now);
+    this.ready.add(localId, Number(fields.pr ?? 0), fields.g, false, now);
     this.emit(localId, 'waiting', undefined, now);
     return state;
   }
@@ -282,7 +277,7 @@ export class MemoryQueue {
     if (state !== 'delayed') return state;
     this.delayed.remove(localId);
     Object.assign(fields, { s: 'waiting', ra: String(now) });
-    this.makeReady(localId, Number(fields.pr ?? 0), fields.g, false, now);
+    this.ready.add(localId, Number(fields.pr ?? 0), fields.g, false, now);
     this.emit(localId, 'waiting', undefined, now);
     return state;
   }
@@ -293,8 +288,7 @@ export class MemoryQueue {
     const state = fields.s as JobState;
     if (state === 'active') return state;
     if (state === 'waiting') {
-      if (fields.g !== undefined) this.groups.get(fields.g)?.remove(localId);
-      if (!this.prioritized.remove(localId)) this.waiting.remove(localId);
+      this.ready.remove(localId, fields.g);
     }
     const sets: Partial<Record<JobState, SortedSet>> = {
       delayed: this.delayed,
@@ -308,88 +302,12 @@ export class MemoryQueue {
   }
 
   waitingCount(): number {
-    let grouped = 0;
-    for (const list of this.groups.values()) grouped += list.size;
-    return this.waiting.size + this.prioritized.size + grouped;
+    return this.ready.count();
   }
 
   /** Waiting jobs in listing order: prioritized, plain, then each group's list (groups by name). */
   waitingIds(offset: number, count: number): string[] {
-    const groups = [...this.groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const sources: Array<{ size: number; take: (from: number, n: number) => string[] }> = [
-      { size: this.prioritized.size, take: (from, n) => this.prioritized.range(from, n) },
-      { size: this.waiting.size, take: (from, n) => this.waiting.slice(from, n) },
-      ...groups.map(([, list]) => ({ size: list.size, take: (from: number, n: number) => list.slice(from, n) })),
-    ];
-    const ids: string[] = [];
-    let skip = offset;
-    for (const source of sources) {
-      if (ids.length >= count) break;
-      if (skip >= source.size) {
-        skip -= source.size;
-        continue;
-      }
-      ids.push(...source.take(skip, count - ids.length));
-      skip = 0;
-    }
-    return ids;
-  }
-
-  private readyCount(): number {
-    return this.waiting.size + this.prioritized.size + this.readyGroups.size;
-  }
-
-  private pick(i: number): string | undefined {
-    if (this.prioritized.size > 0) return this.prioritized.popMin();
-    const plain = this.waiting.size;
-    if ((i % 2 === 0 || plain === 0) && this.readyGroups.size > 0) {
-      for (let tries = 0; tries < 10; tries++) {
-        const group = this.readyGroups.popMin();
-        if (group === undefined) break;
-        const localId = this.groups.get(group)?.shift();
-        if (localId !== undefined) {
-          this.groupActive.set(group, (this.groupActive.get(group) ?? 0) + 1);
-          this.offerGroup(group, Date.now());
-          return localId;
-        }
-      }
-    }
-    return plain > 0 ? this.waiting.shift() : undefined;
-  }
-
-  private makeReady(localId: string, priority: number, group: string | undefined, front: boolean, now: number): void {
-    if (group !== undefined) {
-      let list = this.groups.get(group);
-      if (!list) this.groups.set(group, (list = new Deque()));
-      if (front) list.unshift(localId);
-      else list.push(localId);
-      this.offerGroup(group, now);
-      return;
-    }
-    if (priority > 0) this.prioritized.add(localId, (1000 - priority) * PRIORITY_SPAN + (front ? 0 : ++this.seq));
-    else if (front) this.waiting.unshift(localId);
-    else this.waiting.push(localId);
-    this.notify.wake();
-  }
-
-  private offerGroup(group: string, now: number): void {
-    const list = this.groups.get(group);
-    if ((this.groupActive.get(group) ?? 0) >= this.options.groupConcurrency || !list || list.size === 0) {
-      if (list && list.size === 0 && !this.groupActive.has(group)) this.groups.delete(group);
-      return;
-    }
-    if (this.readyGroups.score(group) === undefined) {
-      this.readyGroups.add(group, now);
-      this.notify.wake();
-    }
-  }
-
-  private releaseGroup(group: string | undefined, now: number): void {
-    if (group === undefined) return;
-    const active = (this.groupActive.get(group) ?? 1) - 1;
-    if (active <= 0) this.groupActive.delete(group);
-    else this.groupActive.set(group, active);
-    this.offerGroup(group, now);
+    return this.ready.ids(offset, count);
   }
 
   private promoteDelayed(now: number, limit: number): void {
@@ -397,7 +315,7 @@ export class MemoryQueue {
       this.delayed.remove(localId);
       const fields = this.jobs.get(localId) as Fields;
       fields.s = 'waiting';
-      this.makeReady(localId, Number(fields.pr ?? 0), fields.g, false, now);
+      this.ready.add(localId, Number(fields.pr ?? 0), fields.g, false, now);
       this.emit(localId, 'waiting', undefined, now);
     }
   }
