@@ -11,14 +11,17 @@ export interface RetryJobsOptions {
   name?: string;
 }
 
+/** The states `removeJobs` empties: all but active (cancel running jobs instead). */
+export type RemovableState = BulkState | 'waiting';
+
 export interface RemoveJobsOptions {
-  /** Which jobs are deleted: finished ones, or delayed ones not yet due. Waiting and active jobs are not removed in bulk. */
-  state: BulkState;
+  /** Which jobs are deleted: waiting, delayed or finished ones. Active jobs are not removed (cancel them). */
+  state: RemovableState;
   /** Only the jobs of this task. */
   name?: string;
 }
 
-const REMOVABLE: readonly BulkState[] = ['delayed', 'completed', 'failed', 'cancelled'];
+const REMOVABLE: readonly RemovableState[] = ['waiting', 'delayed', 'completed', 'failed', 'cancelled'];
 
 export function checkRetryJobs(options: unknown): { state: BulkState; name: string | undefined } {
   const { state = 'failed', name } = checkObject(options);
@@ -28,16 +31,16 @@ export function checkRetryJobs(options: unknown): { state: BulkState; name: stri
   return { state, name: checkName(name) };
 }
 
-export function checkRemoveJobs(options: unknown): { state: BulkState; name: string | undefined } {
+export function checkRemoveJobs(options: unknown): { state: RemovableState; name: string | undefined } {
   const { state, name } = checkObject(options);
-  if (!REMOVABLE.includes(state as BulkState)) {
+  if (!REMOVABLE.includes(state as RemovableState)) {
     throw new InvalidArgumentError(
       'options.state',
-      "must be 'delayed', 'completed', 'failed' or 'cancelled' (waiting and active jobs are not removed in bulk)",
+      "must be 'waiting', 'delayed', 'completed', 'failed' or 'cancelled' (active jobs are cancelled, not removed)",
       state,
     );
   }
-  return { state: state as BulkState, name: checkName(name) };
+  return { state: state as RemovableState, name: checkName(name) };
 }
 
 /**
@@ -49,18 +52,24 @@ export async function changeJobs(
   store: JobStore,
   queue: string,
   action: BulkAction,
-  state: BulkState,
+  state: RemovableState,
   name: string | undefined,
 ): Promise<number> {
   let budget = (await store.counts(queue))[state];
   let offset = 0;
   let changed = 0;
   while (budget > 0) {
-    const step = await store.changeMany(queue, action, state, name, offset, Math.min(STEP, budget));
+    const count = Math.min(STEP, budget);
+    // Waiting jobs sit in several indexes (plain, prioritized, per group): listed here, page by page.
+    const step =
+      state === 'waiting'
+        ? await store.removeWaiting(queue, await store.listIds(queue, 'waiting', offset, count), name)
+        : await store.changeMany(queue, action, state, name, offset, count);
     if (step.scanned === 0) break;
     changed += step.changed;
     budget -= step.scanned;
     // Changed and dropped jobs left the state's index; the rest (other tasks) stay before the next page.
+    // (Jobs that workers claim meanwhile shift a waiting page: pause the queue for an exact removal.)
     offset += step.scanned - step.changed - step.dropped;
   }
   return changed;

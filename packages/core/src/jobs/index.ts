@@ -1,6 +1,6 @@
 export { createJobs, Jobs, type JobsOptions, type ListJobsResult } from './jobs.js';
 export { Worker, type WorkerOptions } from './worker.js';
-export type { RemoveJobsOptions, RetryJobsOptions } from './bulk.js';
+export type { RemovableState, RemoveJobsOptions, RetryJobsOptions } from './bulk.js';
 export { UnrecoverableJobError, JobFailedError, JobAbortedError } from './errors.js';
 export type { JobContext, RunningJob, Task, TaskHandler } from './tasks.js';
 export type { RetentionOption } from './options.js';

@@ -259,7 +259,11 @@ export class Jobs {
     return changeJobs(this.store, checkQueueName(queue), 'retry', state, name);
   }
 
-  /** Deletes every job of a queue in one state (delayed, completed, failed or cancelled), or those of one task; returns how many. */
+  /**
+   * Deletes every job of a queue in one state (waiting, delayed, completed, failed or cancelled), or
+   * those of one task; returns how many. For waiting jobs, pause the queue first for an exact count:
+   * jobs that workers claim meanwhile shift the pages.
+   */
   async removeJobs(queue: string, options: RemoveJobsOptions): Promise<number> {
     const { state, name } = checkRemoveJobs(options);
     return changeJobs(this.store, checkQueueName(queue), 'remove', state, name);

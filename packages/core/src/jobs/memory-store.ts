@@ -127,6 +127,22 @@ export class MemoryJobStore implements JobStore {
     return { scanned: ids.length, changed, dropped: 0 };
   }
 
+  async removeWaiting(queue: string, localIds: readonly string[], name: string | undefined): Promise<BulkStep> {
+    const q = this.queues.get(queue);
+    const step = { scanned: localIds.length, changed: 0, dropped: 0 };
+    if (!q) return { ...step, dropped: localIds.length };
+    const now = Date.now();
+    for (const localId of localIds) {
+      const fields = q.jobs.get(localId);
+      if (fields?.s !== 'waiting') step.dropped += 1;
+      else if (name === undefined || fields.n === name) {
+        q.remove(localId, now);
+        step.changed += 1;
+      }
+    }
+    return step;
+  }
+
   async getOutcome(queue: string, localId: string): Promise<{ s: string; r?: string; e?: string } | undefined> {
     const fields = this.queues.get(queue)?.jobs.get(localId);
     if (!fields?.s) return undefined;

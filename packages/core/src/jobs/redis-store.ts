@@ -200,6 +200,14 @@ export class RedisJobStore implements JobStore {
     return { scanned, changed, dropped };
   }
 
+  async removeWaiting(queue: string, localIds: readonly string[], name: string | undefined): Promise<BulkStep> {
+    if (localIds.length === 0) return { scanned: 0, changed: 0, dropped: 0 };
+    const argv = this.scriptArgs(queue);
+    argv.push(name ?? '', ...localIds);
+    const [scanned = 0, changed = 0, dropped = 0] = (await this.script('remove-waiting', argv)) as number[];
+    return { scanned, changed, dropped };
+  }
+
   async getOutcome(queue: string, localId: string): Promise<{ s: string; r?: string; e?: string } | undefined> {
     const [s, r, e] = await this.run(() => this.redis.hmget(this.keys.queue(queue).jobBase + localId, 's', 'r', 'e'));
     if (s === null || s === undefined) return undefined;

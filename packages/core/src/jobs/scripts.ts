@@ -19,6 +19,7 @@ export const SCRIPT_NAMES = [
   'retry',
   'remove',
   'change-many',
+  'remove-waiting',
   'promote',
   'progress',
 ] as const;

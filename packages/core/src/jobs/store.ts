@@ -174,6 +174,12 @@ export interface JobStore {
     offset: number,
     count: number,
   ): Promise<BulkStep>;
+  /**
+   * One step of a bulk removal of waiting jobs: of `localIds` (a page of `listIds(queue, 'waiting')`),
+   * those still waiting and of task `name` (any when undefined) are removed; `dropped` counts the ones
+   * no longer waiting.
+   */
+  removeWaiting(queue: string, localIds: readonly string[], name: string | undefined): Promise<BulkStep>;
   get(queue: string, localId: string): Promise<RawJob | undefined>;
   /** State, result and error of a job (fields s, r, e), or undefined: what a waiter needs, without the rest. */
   getOutcome(queue: string, localId: string): Promise<{ s: string; r?: string; e?: string } | undefined>;

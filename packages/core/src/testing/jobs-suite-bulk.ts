@@ -85,6 +85,60 @@ export function bulkTests({ open, queue, start }: JobsSuiteHarness): void {
     for (const id of cancelled) assert.equal(await jobs.waitForResult(id, { timeout: 5000 }), 'done');
   });
 
+  it('removes the waiting jobs of one task from every index (plain, prioritized, groups), then the rest', async () => {
+    const jobs = await open();
+    const q = queue();
+    jobs.defineTask('drain.x', async () => 'x', { queue: q });
+    jobs.defineTask('drain.y', async () => 'y', { queue: q });
+    const plain = (n: number) => Array.from({ length: n }, (_, i) => ({ data: i }));
+    const x: string[] = [];
+    // Interleaved, so that pages of the listing mix both tasks; 380 jobs, more than one page.
+    for (let round = 0; round < 5; round++) {
+      x.push(...(await jobs.enqueueBulk('drain.x', plain(30))));
+      await jobs.enqueueBulk('drain.y', plain(20));
+      x.push(
+        ...(await jobs.enqueueBulk(
+          'drain.x',
+          plain(12).map((item) => ({ ...item, options: { priority: 5 } })),
+        )),
+      );
+      x.push(
+        ...(await jobs.enqueueBulk(
+          'drain.x',
+          plain(8).map((item, i) => ({ ...item, options: { group: `g${i % 2}` } })),
+        )),
+      );
+      await jobs.enqueueBulk(
+        'drain.y',
+        plain(6).map((item) => ({ ...item, options: { group: 'g0' } })),
+      );
+    }
+    assert.equal((await jobs.counts(q)).waiting, 380);
+    const seen = jobs.store.lastEventId(q);
+    const ik = await jobs.enqueue('drain.x', 'keyed', { idempotencyKey: 'drain-1' });
+    x.push(ik);
+
+    assert.equal(await jobs.removeJobs(q, { state: 'waiting', name: 'drain.x' }), 251);
+    assert.equal((await jobs.counts(q)).waiting, 130);
+    const left = await jobs.listJobs({ queue: q, state: 'waiting', limit: 200 });
+    assert.equal(left.jobs.length, 130);
+    assert.ok(left.jobs.every((job) => job.name === 'drain.y'));
+    for (const id of [x[0], x[30], x[50], x.at(-1)]) assert.equal(await jobs.getJob(id as string), undefined);
+    assert.notEqual(await jobs.enqueue('drain.x', 'keyed', { idempotencyKey: 'drain-1' }), ik, 'its key is free');
+    const removedEvents = await collect(
+      jobs.queueEvents(q, { lastEventId: await seen, signal: AbortSignal.timeout(500) }),
+      1000,
+    );
+    assert.equal(removedEvents.filter((event) => event.type === 'removed').length, 251);
+
+    assert.equal(await jobs.removeJobs(q, { state: 'waiting' }), 131);
+    assert.equal((await jobs.counts(q)).waiting, 0);
+    // The groups emptied by the removal take new jobs as before.
+    const after = await jobs.enqueue('drain.y', 'again', { group: 'g0' });
+    await start(jobs, { queues: [q] });
+    assert.equal(await jobs.waitForResult(after, { timeout: 5000 }), 'y');
+  });
+
   it('refuses bulk calls with bad options, naming them, and changes nothing', async () => {
     const jobs = await open();
     const q = queue();
@@ -98,7 +152,6 @@ export function bulkTests({ open, queue, start }: JobsSuiteHarness): void {
     await assert.rejects(jobs.retryJobs(q, { state: 'completed' as never }), refused(/^options\.state /));
     await assert.rejects(jobs.retryJobs(q, { state: 'delayed' as never }), refused(/^options\.state /));
     await assert.rejects(jobs.removeJobs(q, {} as never), refused(/^options\.state /));
-    await assert.rejects(jobs.removeJobs(q, { state: 'waiting' as never }), refused(/^options\.state /));
     await assert.rejects(jobs.removeJobs(q, { state: 'active' as never }), refused(/^options\.state /));
     await assert.rejects(jobs.removeJobs(q, null as never), refused(/^options /));
     await assert.rejects(jobs.retryJobs(q, { name: '' }), refused(/^options\.name /));

@@ -62,6 +62,12 @@ describe('POST /queues/:name/retry and DELETE /queues/:name/jobs', () => {
     const after = await counts();
     assert.equal(after.failed, 0);
     assert.equal(after.completed, 3);
+
+    // With no worker left, new jobs wait; a queue can be emptied of them too.
+    await backplane.jobs.enqueueBulk('mail.send', [{ data: 6 }, { data: 7 }]);
+    const drain = await app.fastify.inject({ method: 'DELETE', url: '/queues/mail/jobs?state=waiting', headers: auth });
+    assert.deepEqual(drain.json(), { queue: 'mail', state: 'waiting', removed: 2 });
+    assert.equal((await counts()).waiting, 0);
   });
 
   it('answers bad options with a 422 naming them, and changes nothing', async () => {

@@ -112,9 +112,9 @@ export async function queueRoutes(app: FastifyInstance, options: QueueRouteOptio
     {
       preHandler: admin,
       schema: {
-        summary: 'Delete every delayed, completed, failed or cancelled job of a queue, or those of one task',
+        summary: 'Delete every waiting, delayed, completed, failed or cancelled job of a queue, or those of one task',
         params: nameParams,
-        querystring: z.object({ state: z.enum(['delayed', 'completed', 'failed', 'cancelled']), task }),
+        querystring: z.object({ state: z.enum(['waiting', 'delayed', 'completed', 'failed', 'cancelled']), task }),
         security: [{ bearer: [] }],
       },
     },

@@ -5,7 +5,7 @@ import { count } from '../format.js';
 import type { JobFilter } from './Jobs.js';
 
 const RETRYABLE = new Set(['failed', 'cancelled']);
-const REMOVABLE = new Set(['delayed', 'completed', 'failed', 'cancelled']);
+const REMOVABLE = new Set(['waiting', 'delayed', 'completed', 'failed', 'cancelled']);
 
 /**
  * "Retry all" and "Remove all" for the jobs the Jobs page shows (one queue, one state, maybe one task).

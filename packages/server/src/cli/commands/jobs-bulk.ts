@@ -10,7 +10,7 @@ import {
 } from '../command.js';
 
 const RETRYABLE = ['failed', 'cancelled'];
-const REMOVABLE = ['delayed', 'completed', 'failed', 'cancelled'];
+const REMOVABLE = ['waiting', 'delayed', 'completed', 'failed', 'cancelled'];
 
 function bulkQuery(args: ParsedArgs, state: string): string {
   const query = new URLSearchParams({ state });
@@ -46,8 +46,8 @@ export const retryAll: Command = {
 
 export const removeAll: Command = {
   name: 'jobs remove-all',
-  summary: 'Delete every delayed, completed, failed or cancelled job of a queue, or of one task',
-  usage: `Usage: backplane jobs remove-all --state delayed|completed|failed|cancelled [--queue Q] [--name TASK]\n\nOptions:\n${REMOTE_HELP}`,
+  summary: 'Delete every waiting, delayed, completed, failed or cancelled job of a queue, or of one task',
+  usage: `Usage: backplane jobs remove-all --state waiting|delayed|completed|failed|cancelled [--queue Q] [--name TASK]\n\nOptions:\n${REMOTE_HELP}`,
   options: { ...REMOTE_OPTIONS, queue: { type: 'string' }, state: { type: 'string' }, name: { type: 'string' } },
   async run(args, io) {
     const state = stringOption(args, 'state');
