@@ -136,6 +136,32 @@ describe(
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
 
+      // The job page offers the same for a delayed job.
+      const second = (await (
+        await fetch(`${api}/tasks/fixture.sum?delay=1h`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+          body: '{"numbers":[4]}',
+        })
+      ).json()) as { id: string };
+      // Its event stream is held back until the job has finished: the page hears of the end only
+      // from the stream's snapshot, and must still show the result.
+      const heldBack = `**/api/tasks/${encodeURIComponent(second.id)}/events`;
+      await page.route(heldBack, async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        await route.continue();
+      });
+      await page.goto(`${base}/dashboard/#/jobs/${encodeURIComponent(second.id)}`);
+      await page.getByRole('button', { name: 'Run now' }).click();
+      await page
+        .getByRole('region', { name: 'Result' })
+        .locator('pre')
+        .filter({ hasText: '"total": 4' })
+        .waitFor({ timeout: 15_000 });
+      await page.locator('.badge.state-completed').first().waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Run now' }).count(), 0, 'no longer delayed');
+      await page.unroute(heldBack);
+
       await page.goto(`${base}/dashboard/#/jobs?queue=default&state=active`);
       await page
         .getByRole('tab', { name: /active/ })

@@ -111,8 +111,9 @@ export function JobDetail({ id, readOnly }: { id: string; readOnly: boolean }) {
         if (progress) next.progress = progress;
         return next;
       });
-      // A state change carries no result, error or attempt count: read the job again for those.
-      if (state && type !== 'snapshot') void load();
+      // A state change carries no result, error or attempt count: read the job again for those. So does
+      // a snapshot of a finished job: a stream that connects after the end hears of it only that way.
+      if (state && (type !== 'snapshot' || FINAL_STATES.has(state))) void load();
       if ((state && FINAL_STATES.has(state)) || type === 'removed') {
         source.close();
         setStreaming(false);
