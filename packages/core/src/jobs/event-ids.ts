@@ -34,3 +34,24 @@ export function compareEventIds(a: string, b: string): number {
   if (aMs !== bMs) return aMs - bMs;
   return (aDash < 0 ? 0 : Number(a.slice(aDash + 1))) - (bDash < 0 ? 0 : Number(b.slice(bDash + 1)));
 }
+
+/**
+ * One signal that aborts when any of `signals` does, holding each source through a listener of its own.
+ * (AbortSignal.any holds its sources weakly: in Node 20 an `AbortSignal.timeout(ms)` passed to it, and
+ * to nothing else, can be garbage-collected and never fire, so a reader given it never ended.)
+ * `dispose` removes the listeners.
+ */
+export function linkSignals(signals: ReadonlyArray<AbortSignal | undefined>): {
+  signal: AbortSignal;
+  dispose: () => void;
+} {
+  const controller = new AbortController();
+  const sources = signals.filter((signal): signal is AbortSignal => signal !== undefined);
+  const abort = (): void => controller.abort();
+  const dispose = (): void => {
+    for (const source of sources) source.removeEventListener('abort', abort);
+  };
+  if (sources.some((source) => source.aborted)) controller.abort();
+  else for (const source of sources) source.addEventListener('abort', abort, { once: true });
+  return { signal: controller.signal, dispose };
+}

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { InvalidArgumentError } from '../errors.js';
 import { silentLogger } from '../logger.js';
 import { RedisConnection } from '../redis/connection.js';
@@ -95,7 +97,7 @@ for (const backend of ['memory', 'redis'] as const) {
         const reading = (async () => {
           for await (const event of readQueueEvents(jobs.store, tails, 'slow-reader', {
             lastEventId: start,
-            signal: controller.signal,
+            signals: [controller.signal],
             logger: silentLogger(),
           })) {
             seen.push(event.id);
@@ -121,7 +123,7 @@ for (const backend of ['memory', 'redis'] as const) {
         const reading = take(
           readQueueEvents(jobs.store, tails, 'linger', {
             lastEventId: undefined,
-            signal: controller.signal,
+            signals: [controller.signal],
             logger: silentLogger(),
           }),
         );
@@ -130,6 +132,19 @@ for (const backend of ['memory', 'redis'] as const) {
         assert.deepEqual(await reading, []);
         await until(() => tails.queues.length === 0, 'the reader stopped');
         tails.close();
+      });
+
+      it('ends a reader at its AbortSignal.timeout even when that signal is held by nothing else and a GC runs', async () => {
+        // AbortSignal.any holds its sources weakly: a timeout signal passed only to it is collected and
+        // never fires (Node 20), and a reader given one never ended.
+        v8.setFlagsFromString('--expose-gc');
+        const gc = runInNewContext('gc') as () => void;
+        const reading = take(jobs.queueEvents('gc-timeout', { signal: AbortSignal.timeout(300) }));
+        await sleep(50);
+        gc();
+        gc();
+        const outcome = await Promise.race([reading.then(() => 'ended'), sleep(5000).then(() => 'still reading')]);
+        assert.equal(outcome, 'ended');
       });
 
       it('refuses a lastEventId that is not an event id, naming it, before reading anything', () => {

@@ -1,6 +1,6 @@
 // A queue's event stream, read by id: resumable readers, and the search for a recent final event.
 import type { Logger } from '../logger.js';
-import { BATCH, compareEventIds, sleep } from './event-ids.js';
+import { BATCH, compareEventIds, linkSignals, sleep } from './event-ids.js';
 import type { EventTails } from './event-tail.js';
 import { toEvent, TERMINAL_EVENTS } from './records.js';
 import type { JobStore, RawEvent } from './store.js';
@@ -9,7 +9,8 @@ import type { JobEvent } from './types.js';
 interface ReadOptions {
   /** Exclusive; undefined: only events from now on. Checked by the caller (checkLastEventId). */
   lastEventId: string | undefined;
-  signal: AbortSignal;
+  /** Reading stops when any of these aborts. */
+  signals: ReadonlyArray<AbortSignal | undefined>;
   logger: Logger;
 }
 
@@ -26,8 +27,24 @@ async function* readEvents(
   localId: string | undefined,
   options: ReadOptions,
 ): AsyncGenerator<RawEvent> {
-  const { signal, logger } = options;
-  let lastId = options.lastEventId;
+  const { signal, dispose } = linkSignals(options.signals);
+  try {
+    yield* readLinked(store, tails, queue, localId, options.lastEventId, signal, options.logger);
+  } finally {
+    dispose();
+  }
+}
+
+async function* readLinked(
+  store: JobStore,
+  tails: EventTails,
+  queue: string,
+  localId: string | undefined,
+  lastEventId: string | undefined,
+  signal: AbortSignal,
+  logger: Logger,
+): AsyncGenerator<RawEvent> {
+  let lastId = lastEventId;
   while (!signal.aborted) {
     const subscription = tails.subscribe(queue, localId);
     try {

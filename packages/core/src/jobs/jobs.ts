@@ -300,7 +300,7 @@ export class Jobs {
     const { queue, localId } = parseJobId(id);
     return readJobEvents(this.store, this.tails, queue, localId, {
       lastEventId: checkLastEventId(options.lastEventId),
-      signal: this.untilClosed(options.signal),
+      signals: [options.signal, this.closing.signal],
       logger: this.logger,
     });
   }
@@ -312,7 +312,7 @@ export class Jobs {
   ): AsyncIterable<JobEvent> {
     return readQueueEvents(this.store, this.tails, checkQueueName(queue), {
       lastEventId: checkLastEventId(options.lastEventId),
-      signal: this.untilClosed(options.signal),
+      signals: [options.signal, this.closing.signal],
       logger: this.logger,
     });
   }
@@ -373,11 +373,6 @@ export class Jobs {
       this.spool.push(queue, jobs);
       return jobs.map((job) => job.localId);
     }
-  }
-
-  /** Iterators end when their caller's signal aborts or when this instance closes, whichever is first. */
-  private untilClosed(signal: AbortSignal | undefined): AbortSignal {
-    return signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
   }
 
   private taskToEnqueue(name: string): TaskDefinition {
