@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
-import { freePort } from 'backplane/testing';
+import type { Page } from 'playwright-core';
 import {
   browserSkipReason,
-  dashboardFor,
-  ensureDashboardBuilt,
   IN_BROWSER,
-  launchBrowser,
   screenshot,
-  signInThroughForm,
+  serviceWithDashboard,
   waitInPage,
-  watchConsole,
 } from '../helpers/dashboard-browser.js';
-import { runBackplane, waitForJson, type ServiceProcess } from '../helpers/service-process.js';
 
 const TOKEN = 'dashboard-bulk-actions-token';
 const TASKS = fileURLToPath(new URL('../fixtures/tasks.ts', import.meta.url));
@@ -24,13 +17,11 @@ describe(
   'dashboard: retry and remove all the jobs of a state, in headless Chromium',
   { skip: browserSkipReason() },
   () => {
-    let service: ServiceProcess;
     let api: string;
     let base: string;
-    let harness: FastifyInstance | undefined;
-    let browser: Browser;
     let page: Page;
     let problems: string[];
+    let close: () => Promise<void>;
 
     async function failedCount(): Promise<number> {
       const body = (await (await fetch(`${api}/queues`)).json()) as {
@@ -47,27 +38,14 @@ describe(
     }
 
     before(async () => {
-      ensureDashboardBuilt();
-      const port = await freePort();
-      api = `http://127.0.0.1:${port}`;
-      service = runBackplane(['server', '--tasks', TASKS], {
-        PORT: String(port),
-        BACKPLANE_ADMIN_TOKEN: TOKEN,
-        LOG_LEVEL: 'warn',
-        RATE_LIMIT_PER_MINUTE: '0',
-      });
-      await waitForJson(`${api}/health/live`, 30_000, (_body, status) => status === 200);
-      ({ base, harness } = await dashboardFor(api, TOKEN));
-      browser = await launchBrowser();
-      page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      problems = watchConsole(page);
-      await signInThroughForm(page, base, TOKEN);
+      ({ api, base, page, problems, close } = await serviceWithDashboard(TOKEN, {
+        args: ['--tasks', TASKS],
+        env: { RATE_LIMIT_PER_MINUTE: '0' },
+      }));
     });
 
     after(async () => {
-      await browser?.close();
-      await harness?.close();
-      await service?.stop();
+      await close?.();
     });
 
     it('retries every failed job with one button, then removes them after a confirmation', async () => {

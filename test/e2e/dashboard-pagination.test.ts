@@ -1,53 +1,30 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
-import { freePort } from 'backplane/testing';
+import type { Page } from 'playwright-core';
 import {
   browserSkipReason,
-  dashboardFor,
-  ensureDashboardBuilt,
   IN_BROWSER,
-  waitInPage,
-  launchBrowser,
   screenshot,
-  signInThroughForm,
+  serviceWithDashboard,
+  waitInPage,
 } from '../helpers/dashboard-browser.js';
-import { runBackplane, waitForJson, type ServiceProcess } from '../helpers/service-process.js';
 import { BULK_JOBS } from './dashboard-bulk-tasks.js';
 
 const TOKEN = 'dashboard-pagination-token-1';
 const TASKS = fileURLToPath(new URL('./dashboard-bulk-tasks.ts', import.meta.url));
 
 describe('dashboard job list with 10,000 waiting jobs, in headless Chromium', { skip: browserSkipReason() }, () => {
-  let service: ServiceProcess;
-  let api: string;
   let base: string;
-  let harness: FastifyInstance | undefined;
-  let browser: Browser;
   let page: Page;
+  let close: () => Promise<void>;
 
   before(async () => {
-    ensureDashboardBuilt();
-    const port = await freePort();
-    api = `http://127.0.0.1:${port}`;
-    service = runBackplane(['server', '--tasks', TASKS], {
-      PORT: String(port),
-      BACKPLANE_ADMIN_TOKEN: TOKEN,
-      LOG_LEVEL: 'warn',
-    });
-    await waitForJson(`${api}/health/live`, 30_000, (_body, status) => status === 200);
-    ({ base, harness } = await dashboardFor(api, TOKEN));
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await signInThroughForm(page, base, TOKEN);
+    ({ base, page, close } = await serviceWithDashboard(TOKEN, { args: ['--tasks', TASKS] }));
   });
 
   after(async () => {
-    await browser?.close();
-    await harness?.close();
-    await service?.stop();
+    await close?.();
   });
 
   it('shows the count, 50 rows a page, and pages forward and back by cursor', async () => {

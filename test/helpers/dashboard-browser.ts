@@ -3,7 +3,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { freePort } from 'backplane/testing';
 import { dashboardPlugin } from '../../packages/dashboard/src/index.js';
+import { runBackplane, waitForJson } from './service-process.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
@@ -120,4 +122,65 @@ export async function dashboardFor(
   await harness.register(dashboardPlugin, { prefix: '/dashboard', adminToken, upstream: { kind: 'url', url: api } });
   const base = (await harness.listen({ host: '127.0.0.1', port: 0 })).replace('localhost', '127.0.0.1');
   return { base, harness };
+}
+
+export interface ServiceWithDashboard {
+  /** The service's own address. */
+  api: string;
+  /** Where its dashboard is served (`${base}/dashboard/`). */
+  base: string;
+  browser: Browser;
+  /** Signed in with the admin token. */
+  page: Page;
+  /** Console errors and failed requests of the page (see watchConsole). */
+  problems: string[];
+  close: () => Promise<void>;
+}
+
+/**
+ * `backplane server` as a process on a free port with the admin token (and `args`, `env`), its
+ * dashboard, and a Chromium page signed in to it.
+ */
+export async function serviceWithDashboard(
+  token: string,
+  options: { args?: string[]; env?: Record<string, string> } = {},
+): Promise<ServiceWithDashboard> {
+  ensureDashboardBuilt();
+  const port = await freePort();
+  const api = `http://127.0.0.1:${port}`;
+  const service = runBackplane(['server', ...(options.args ?? [])], {
+    PORT: String(port),
+    BACKPLANE_ADMIN_TOKEN: token,
+    LOG_LEVEL: 'warn',
+    ...options.env,
+  });
+  let harness: FastifyInstance | undefined;
+  let browser: Browser | undefined;
+  try {
+    await waitForJson(`${api}/health/live`, 30_000, (_body, status) => status === 200);
+    const found = await dashboardFor(api, token);
+    harness = found.harness;
+    browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems = watchConsole(page);
+    await signInThroughForm(page, found.base, token);
+    const opened = browser;
+    return {
+      api,
+      base: found.base,
+      browser: opened,
+      page,
+      problems,
+      close: async () => {
+        await opened.close();
+        await harness?.close();
+        await service.stop();
+      },
+    };
+  } catch (error) {
+    await browser?.close();
+    await harness?.close();
+    await service.stop();
+    throw error;
+  }
 }
