@@ -1,6 +1,9 @@
 import { hostname } from 'node:os';
 import type { Logger } from '../logger.js';
 import { AckBatcher } from './acks.js';
+import { EarlyCancels } from './early-cancels.js';
+import { renewLeases } from './lease-renewal.js';
+import { every } from './periodic.js';
 import { abortAttempt, type AttemptDeps, CANCELLED_ERROR, forceEnd, runAttempt, type Running } from './attempt.js';
 import { JobAbortedError, toJobError } from './errors.js';
 import type { JobsMetrics } from './metrics.js';
@@ -43,12 +46,8 @@ export class Worker {
   private readonly buffered = new Map<string, ClaimedJob[]>();
   /** Buffer refills asked for and not yet answered, per queue. */
   private readonly refilling = new Map<string, number>();
-  /**
-   * Cancel requests for jobs not here yet (id → when): a job claimed for this worker can be cancelled
-   * before it arrives (a hand-off still in its inbox, a claim reply on its way); it then ends cancelled
-   * without running.
-   */
-  private readonly earlyCancels = new Map<string, number>();
+  /** Cancels heard for jobs claimed for this worker that have not reached it yet. */
+  private readonly earlyCancels = new EarlyCancels();
   /** Shared by every attempt and outcome (no closure per job). */
   private readonly reportProgress = async (entry: Running, progress: string): Promise<void> => {
     await this.store.progress(entry.queue, entry.job.localId, entry.job.token, progress);
@@ -110,8 +109,9 @@ export class Worker {
     this.unsubscribe = await this.store.onCancel(this.queues, (queue, localId) => this.requestCancel(queue, localId));
     await this.register().catch((error: unknown) => this.warn(error, 'worker registration failed'));
     for (const queue of this.queues) await this.store.registerQueue(queue).catch(() => undefined);
-    this.every(this.heartbeatMs, () => this.heartbeat());
-    this.every(this.maintenanceMs, () => this.maintain());
+    const housekeepingFailed = (error: unknown): void => this.warn(error, 'worker housekeeping failed');
+    this.timers.push(every(this.heartbeatMs, () => this.heartbeat(), housekeepingFailed));
+    this.timers.push(every(this.maintenanceMs, () => this.maintain(), housekeepingFailed));
     for (const queue of this.queues) this.loops.push(this.fetchLoop(queue));
   }
 
@@ -281,13 +281,12 @@ export class Worker {
       const entry = this.track(queue, job);
       const started = performance.now();
       // attempt() catches what handlers throw; this guards the slot against anything else (bad data).
-      const outcome =
-        this.earlyCancels.size > 0 && this.earlyCancels.delete(entry.id)
-          ? ({ kind: 'cancelled', error: CANCELLED_ERROR } as const)
-          : await runAttempt(entry, this.attemptDeps).catch((error: unknown): Outcome => ({
-              kind: 'failed',
-              error: JSON.stringify(toJobError(error)),
-            }));
+      const outcome = this.earlyCancels.take(entry.id)
+        ? ({ kind: 'cancelled', error: CANCELLED_ERROR } as const)
+        : await runAttempt(entry, this.attemptDeps).catch((error: unknown): Outcome => ({
+            kind: 'failed',
+            error: JSON.stringify(toJobError(error)),
+          }));
       const elapsedMs = performance.now() - started;
       this.averageMs = this.averageMs === undefined ? elapsedMs : this.averageMs * 0.9 + elapsedMs * 0.1;
       this.running.delete(entry.id);
@@ -379,7 +378,7 @@ export class Worker {
       const index = list?.findIndex((job) => job.localId === localId) ?? -1;
       const [job] = index >= 0 && list ? list.splice(index, 1) : [];
       if (job) this.handBack(queue, job, { kind: 'cancelled', error: CANCELLED_ERROR });
-      else this.rememberCancel(publicId(queue, localId));
+      else this.earlyCancels.remember(publicId(queue, localId));
       return;
     }
     if (entry.cancelled) return;
@@ -389,40 +388,14 @@ export class Worker {
     setTimeout(() => forceEnd(entry, 'cancelled'), this.cancelGraceMs).unref();
   }
 
-  private rememberCancel(id: string): void {
-    const now = Date.now();
-    // Most requests are for jobs of other workers: keep them a minute, and never more than 10,000.
-    if (this.earlyCancels.size >= 10_000) this.earlyCancels.clear();
-    for (const [known, at] of this.earlyCancels) {
-      if (now - at < 60_000) break;
-      this.earlyCancels.delete(known);
-    }
-    this.earlyCancels.set(id, now);
-  }
-
   private async heartbeat(): Promise<void> {
     for (const queue of this.queues) {
-      const entries = [...this.running.values()].filter((entry) => entry.queue === queue);
-      const prefetched = [...(this.buffered.get(queue) ?? [])];
-      const jobs = [...entries.map((entry) => entry.job), ...prefetched];
-      if (jobs.length === 0) continue;
-      const leases = jobs.map((job) => ({ localId: job.localId, token: job.token }));
-      const statuses = await this.store.extend(queue, leases, this.leaseMs);
-      statuses.forEach((status, index) => {
-        const job = jobs[index];
-        if (!job) return;
-        if (status === 2) this.requestCancel(queue, job.localId);
-        if (status !== 0) return;
-        const entry = entries[index];
-        if (entry && this.running.get(publicId(queue, job.localId)) === entry) {
-          abortAttempt(entry, new JobAbortedError('E_JOB_LEASE_LOST', 'the lease on this job was lost'));
-          forceEnd(entry, 'lost');
-        } else if (!entry) {
-          // A prefetched job whose lease was lost belongs to someone else now.
-          const list = this.buffered.get(queue);
-          const at = list?.indexOf(job) ?? -1;
-          if (list && at >= 0) list.splice(at, 1);
-        }
+      await renewLeases(this.store, this.leaseMs, {
+        queue,
+        running: [...this.running.values()].filter((entry) => entry.queue === queue),
+        prefetched: this.buffered.get(queue),
+        stillRunning: (entry) => this.running.get(entry.id) === entry,
+        onCancel: (localId) => this.requestCancel(queue, localId),
       });
     }
     await this.register();
@@ -451,19 +424,6 @@ export class Worker {
       heartbeatMs: this.heartbeatMs,
     };
     return this.store.registerWorker(info);
-  }
-
-  private every(ms: number, task: () => Promise<void>): void {
-    let busy = false;
-    const timer = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      task()
-        .catch((error: unknown) => this.warn(error, 'worker housekeeping failed'))
-        .finally(() => (busy = false));
-    }, ms);
-    timer.unref();
-    this.timers.push(timer);
   }
 
   private warn(error: unknown, message: string): void {
