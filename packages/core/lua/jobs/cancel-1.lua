@@ -9,6 +9,7 @@
 --@include queue
 --@include groups
 --@include retention
+--@include unready
 local lid = ARGV[4]
 local jk = base .. lid
 local f = redis.call('HMGET', jk, 's', 'g', 'cx', 'kf')
@@ -26,14 +27,7 @@ local function toCancelled(removed)
   return 'cancelled'
 end
 if state == 'waiting' then
-  local removed
-  if f[2] then
-    removed = redis.call('LREM', groups().key(f[2]), 1, lid)
-    if removed > 0 then groups().countWaiting(f[2], -1) end
-  else
-    removed = redis.call('ZREM', KP, lid) + redis.call('LREM', KW, 1, lid)
-  end
-  return toCancelled(removed)
+  return toCancelled(unready(lid, f[2] or nil) and 1 or 0)
 elseif state == 'delayed' then
   return toCancelled(redis.call('ZREM', KD, lid))
 elseif state == 'active' then

@@ -12,24 +12,20 @@
 --@include groups
 --@include ready
 --@include retention
+--@include rerun
 local retry, state, name = ARGV[4] == 'retry', ARGV[5], ARGV[6]
 local zkey = ({ delayed = KD, completed = KC, failed = KF, cancelled = KX })[state]
 local offset = tonumber(ARGV[7])
 local ids = redis.call('ZRANGE', zkey, offset, offset + tonumber(ARGV[8]) - 1)
 local changed, dropped = 0, 0
 for _, lid in ipairs(ids) do
-  local jk = base .. lid
-  local f = redis.call('HMGET', jk, 'n', 'pr', 'g', 'ik')
+  local f = redis.call('HMGET', base .. lid, 'n', 'pr', 'g', 'ik')
   if not f[1] then
     redis.call('ZREM', zkey, lid)
     dropped = dropped + 1
   elseif name == '' or f[1] == name then
     if retry then
-      redis.call('ZREM', zkey, lid)
-      redis.call('HDEL', jk, 'e', 'ft', 'cx', 'cd', 'sc', 'r', 'pg')
-      redis.call('HSET', jk, 's', 'waiting', 'at', 0)
-      makeReady(lid, f[2] or '0', f[3] or nil, false, true)
-      emit(lid, 'waiting')
+      rerun(lid, zkey, f[2], f[3], true)
     else
       removeJob(zkey, lid, f[4])
       emit(lid, 'removed')

@@ -7,17 +7,14 @@
 --@include queue
 --@include groups
 --@include retention
+--@include unready
 local lid = ARGV[4]
 local jk = base .. lid
 local f = redis.call('HMGET', jk, 's', 'g')
 local state = f[1]
 if not state then return '' end
 if state == 'active' then return state end
-if state == 'waiting' then
-  if f[2] and redis.call('LREM', groups().key(f[2]), 1, lid) > 0 then groups().countWaiting(f[2], -1) end
-  redis.call('ZREM', KP, lid)
-  redis.call('LREM', KW, 1, lid)
-end
+if state == 'waiting' then unready(lid, f[2] or nil) end
 local zsets = { delayed = KD, completed = KC, failed = KF, cancelled = KX }
 removeJob(zsets[state] or KD, lid)
 emit(lid, 'removed')

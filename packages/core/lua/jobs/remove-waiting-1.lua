@@ -9,6 +9,7 @@
 --@include queue
 --@include groups
 --@include retention
+--@include unready
 local name = ARGV[4]
 local removed, gone = 0, 0
 for i = 5, #ARGV do
@@ -17,11 +18,7 @@ for i = 5, #ARGV do
   if f[1] ~= 'waiting' then
     gone = gone + 1
   elseif name == '' or f[2] == name then
-    if f[3] then
-      if redis.call('LREM', groups().key(f[3]), 1, lid) > 0 then groups().countWaiting(f[3], -1) end
-    elseif redis.call('ZREM', KP, lid) == 0 then
-      redis.call('LREM', KW, 1, lid)
-    end
+    unready(lid, f[3] or nil)
     removeJob(nil, lid, f[4])
     emit(lid, 'removed')
     removed = removed + 1

@@ -8,16 +8,10 @@
 --@include groups
 --@include ready
 --@include retention
+--@include rerun
 local lid = ARGV[4]
-local jk = base .. lid
-local f = redis.call('HMGET', jk, 's', 'pr', 'g')
+local f = redis.call('HMGET', base .. lid, 's', 'pr', 'g')
 local state = f[1]
 if not state then return '' end
-if state == 'failed' or state == 'cancelled' then
-  redis.call('ZREM', state == 'failed' and KF or KX, lid)
-  redis.call('HDEL', jk, 'e', 'ft', 'cx', 'cd', 'sc', 'r', 'pg')
-  redis.call('HSET', jk, 's', 'waiting', 'at', 0)
-  makeReady(lid, f[2] or '0', f[3], false)
-  emit(lid, 'waiting')
-end
+if state == 'failed' or state == 'cancelled' then rerun(lid, state == 'failed' and KF or KX, f[2], f[3], false) end
 return state

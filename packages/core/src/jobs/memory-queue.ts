@@ -264,9 +264,8 @@ export class MemoryQueue {
     if (state !== 'failed' && state !== 'cancelled') return state;
     (state === 'failed' ? this.failed : this.cancelled).remove(localId);
     for (const field of ['e', 'ft', 'cx', 'cd', 'sc', 'r', 'pg']) delete fields[field];
-    Object.assign(fields, { s: 'waiting', at: '0' });
-    this.ready.add(localId, Number(fields.pr ?? 0), fields.g, false, now);
-    this.emit(localId, 'waiting', undefined, now);
+    fields.at = '0';
+    this.toWaiting(localId, fields, now);
     return state;
   }
 
@@ -276,9 +275,8 @@ export class MemoryQueue {
     const state = fields.s as JobState;
     if (state !== 'delayed') return state;
     this.delayed.remove(localId);
-    Object.assign(fields, { s: 'waiting', ra: String(now) });
-    this.ready.add(localId, Number(fields.pr ?? 0), fields.g, false, now);
-    this.emit(localId, 'waiting', undefined, now);
+    fields.ra = String(now);
+    this.toWaiting(localId, fields, now);
     return state;
   }
 
@@ -313,11 +311,15 @@ export class MemoryQueue {
   private promoteDelayed(now: number, limit: number): void {
     for (const localId of this.delayed.upTo(now, limit)) {
       this.delayed.remove(localId);
-      const fields = this.jobs.get(localId) as Fields;
-      fields.s = 'waiting';
-      this.ready.add(localId, Number(fields.pr ?? 0), fields.g, false, now);
-      this.emit(localId, 'waiting', undefined, now);
+      this.toWaiting(localId, this.jobs.get(localId) as Fields, now);
     }
+  }
+
+  /** A job that was delayed, failed or cancelled waits (again) where a claim finds it. */
+  private toWaiting(localId: string, fields: Fields, now: number): void {
+    fields.s = 'waiting';
+    this.ready.add(localId, Number(fields.pr ?? 0), fields.g, false, now);
+    this.emit(localId, 'waiting', undefined, now);
   }
 
   private removeJob(set: SortedSet, localId: string): void {

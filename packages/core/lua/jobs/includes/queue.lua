@@ -6,6 +6,8 @@
     groups     grouped jobs' helpers, made on first use (scripts that move ready jobs)
     ready      making jobs ready, promoting delayed ones   (needs groups)
     retention  removing jobs, keeping finished ones
+    unready    taking a waiting job out of its index   (needs groups)
+    rerun      a failed or cancelled job waiting again (needs ready)
     claim      taking ready jobs with a lease          (needs groups, ready)
     handoff    handing new jobs to idle fetch loops    (needs claim)
   Every script receives one key, KEYS[1], the queue's meta hash `<prefix>:j:{queue}:m`, and derives the
