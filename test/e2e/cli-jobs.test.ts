@@ -80,6 +80,34 @@ describe('backplane jobs against a running server with a TypeScript task module'
     assert.match(again.output, /^backplane: E_JOB_STATE: /);
   });
 
+  it("jobs logs prints a job's own log, pages it, and names a bad option", async () => {
+    const added = await cli(['jobs', 'add', 'fixture.sum', '--data', '{"numbers":[1,2,3]}'], env);
+    const [id] = added.output.trim().split(' ');
+    assert.ok(id, added.output);
+    assert.equal((await cli(['jobs', 'wait', id], env)).code, 0);
+    const all = await cli(['jobs', 'logs', id], env);
+    assert.equal(all.code, 0, all.output);
+    const lines = all.output.trim().split('\n');
+    assert.equal(lines.length, 3, all.output);
+    lines.forEach((line, index) =>
+      assert.match(
+        line,
+        new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+Z info  #1 added ${index + 1} \\{"value":${index + 1}\\}$`),
+      ),
+    );
+    const page = await cli(['jobs', 'logs', id, '--offset', '1', '--limit', '1'], env);
+    assert.match(page.output, /#1 added 2 /);
+    assert.match(page.output, /^more: --offset 2 \(3 lines in all\)$/m);
+    const json = await cli(['jobs', 'logs', id, '--json'], env);
+    assert.equal((JSON.parse(json.output) as { total: number }).total, 3);
+    const bad = await cli(['jobs', 'logs', id, '--limit', '0'], env);
+    assert.equal(bad.code, 2);
+    assert.equal(bad.output.trim(), 'backplane: --limit must be a whole number from 1 to 1000 (got 0)');
+    const missing = await cli(['jobs', 'logs', 'default:nope'], env);
+    assert.notEqual(missing.code, 0);
+    assert.equal(missing.output.trim().split('\n').length, 1, missing.output);
+  });
+
   it('jobs retry-all and remove-all act on every failed job of a task, and name a bad --state', async () => {
     const clear = await cli(['jobs', 'remove-all', '--state', 'failed', '--name', 'fixture.fail'], env);
     assert.equal(clear.code, 0, clear.output);

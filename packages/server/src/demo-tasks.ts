@@ -29,6 +29,7 @@ export function defineDemoTasks(jobs: Jobs): void {
   jobs.defineTask('demo.render', async (data: unknown, ctx: JobContext) => {
     const stepMs = numberField(data, 'stepMs', 600, 60_000);
     for (const [index, step] of RENDER_STEPS.entries()) {
+      ctx.log.info({ step: index + 1 }, step);
       await ctx.progress(Math.round((index / RENDER_STEPS.length) * 100), step, {
         step: index + 1,
         of: RENDER_STEPS.length,
@@ -36,13 +37,16 @@ export function defineDemoTasks(jobs: Jobs): void {
       await sleep(stepMs, ctx.signal);
     }
     await ctx.progress(100, 'done');
+    ctx.log.info('render ready');
     return { url: `/renders/${ctx.job.id}.mp4`, frames: 240, steps: RENDER_STEPS.length };
   });
 
   jobs.defineTask(
     'demo.flaky',
     async (_data: unknown, ctx: JobContext) => {
+      ctx.log.info('attempt %d of %d', ctx.attempt, ctx.job.maxAttempts);
       await sleep(100, ctx.signal);
+      if (ctx.attempt === 1) ctx.log.warn('failing on purpose; the retry will succeed');
       if (ctx.attempt === 1) throw new Error('the first attempt always fails (demo); the retry succeeds');
       return { attempt: ctx.attempt };
     },

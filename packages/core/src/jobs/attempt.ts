@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.js';
 import { AttemptContext } from './context.js';
 import { JobAbortedError, toJobError } from './errors.js';
+import type { JobLogLevel } from './job-log.js';
 import { backoffDelay, serialize } from './options.js';
 import type { ClaimedJob, Outcome } from './store.js';
 import type { TaskHandler, TaskRegistry } from './tasks.js';
@@ -25,6 +26,10 @@ export interface Running {
   /** Ends the attempt without waiting for the handler (time limit, cancel grace, lost lease, shutdown). */
   settle: ((settled: Settled) => void) | undefined;
   forcedBefore: ForceReason | undefined;
+  /** Lines of the job's own log not yet sent (see Worker.recordLogLine). */
+  logLines: string[] | undefined;
+  /** The job's log lines being written (one write at a time): its outcome waits for them. */
+  logWrite: Promise<void> | undefined;
 }
 
 export type ForceReason = 'timeout' | 'cancelled' | 'lost' | 'release';
@@ -35,6 +40,8 @@ export interface AttemptDeps {
   logger: Logger;
   /** Records progress for an attempt: one function per worker. */
   reportProgress: (entry: Running, progress: string) => Promise<void>;
+  /** Keeps `ctx.log` lines at `level` or above in the job's log; undefined when job logs are off. */
+  jobLog: { level: JobLogLevel; record: (entry: Running, line: string) => void } | undefined;
 }
 
 export const CANCELLED_ERROR = JSON.stringify({ message: 'cancelled', code: 'E_JOB_CANCELLED' });
@@ -78,7 +85,7 @@ export async function runAttempt(entry: Running, deps: AttemptDeps): Promise<Out
     createdAt: job.createdAt,
     group: job.group,
   };
-  const context = new AttemptContext(runningJob, entry, deps.logger, deps.reportProgress);
+  const context = new AttemptContext(runningJob, entry, deps.logger, deps.reportProgress, deps.jobLog);
   const settled = await runHandler(entry, task.handler as TaskHandler<unknown, unknown>, data, context);
   clearTimeout(timer);
   if (entry.cancelled) return { kind: 'cancelled', error: CANCELLED_ERROR };

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { JobAbortedError } from './errors.js';
+import { formatLogLine, recordingLogger, type JobLogLevel } from './job-log.js';
 import { serialize } from './options.js';
 import type { JobContext, RunningJob } from './tasks.js';
 
@@ -24,6 +25,8 @@ export class AttemptContext<TAttempt extends AttemptSignal = AttemptSignal> impl
     private readonly logger: Logger,
     /** Records progress for the attempt: one function per worker, given the attempt. */
     private readonly report: (attempt: TAttempt, progress: string) => Promise<void>,
+    /** Keeps a line in the job's own log (undefined: job logs are off). */
+    private readonly keepLine?: { level: JobLogLevel; record: (attempt: TAttempt, line: string) => void },
   ) {}
 
   get attempt(): number {
@@ -40,7 +43,15 @@ export class AttemptContext<TAttempt extends AttemptSignal = AttemptSignal> impl
   }
 
   get log(): Logger {
-    return (this.childLog ??= this.logger.child({ jobId: this.job.id, task: this.job.name }));
+    if (this.childLog) return this.childLog;
+    const child = this.logger.child({ jobId: this.job.id, task: this.job.name });
+    const keep = this.keepLine;
+    this.childLog = keep
+      ? recordingLogger(child, keep.level, (level, args) =>
+          keep.record(this.attemptSignal, formatLogLine(level, args, this.job.attempt, Date.now())),
+        )
+      : child;
+    return this.childLog;
   }
 
   async progress(percent: number, message?: string, data?: unknown): Promise<void> {

@@ -5,6 +5,7 @@ import { EventHub } from './event-hub.js';
 import { changeJobs, checkRemoveJobs, checkRetryJobs, type RemoveJobsOptions, type RetryJobsOptions } from './bulk.js';
 import { checkLastEventId } from './event-ids.js';
 import { EventTails } from './event-tail.js';
+import { readJobLogs, type GetLogsOptions, type JobLogLevel, type JobLogPage } from './job-log.js';
 import { findRecentFinalEvent, readJobEvents, readQueueEvents } from './events.js';
 import { MemoryJobStore } from './memory-store.js';
 import { createJobsMetrics, type JobsMetrics } from './metrics.js';
@@ -43,6 +44,7 @@ export class Jobs {
   private readonly logger: Logger;
   private readonly metrics: JobsMetrics | undefined;
   private readonly cancelGraceMs: number;
+  private readonly jobLog: { keep: number; level: JobLogLevel };
   private readonly workers = new Set<Worker>();
   private readonly hubs = new Map<string, EventHub>();
   /** One event stream reader per queue, shared by every `events()` and `queueEvents()` iterator. */
@@ -59,6 +61,7 @@ export class Jobs {
     this.logger = options.logger ?? silentLogger();
     this.metrics = createJobsMetrics(options.metrics);
     this.cancelGraceMs = resolved.cancelGraceMs;
+    this.jobLog = resolved.jobLog;
     this.store = options.connection
       ? new RedisJobStore(options.connection, { ...resolved.store, keyPrefix: options.keyPrefix ?? 'bp' })
       : new MemoryJobStore(resolved.store);
@@ -136,7 +139,15 @@ export class Jobs {
 
   createWorker(options: WorkerOptions = {}): Worker {
     this.assertOpen();
-    const worker = new Worker(this.store, this.tasks, this.logger, this.metrics, this.cancelGraceMs, options);
+    const worker = new Worker(
+      this.store,
+      this.tasks,
+      this.logger,
+      this.metrics,
+      this.cancelGraceMs,
+      this.jobLog,
+      options,
+    );
     this.workers.add(worker);
     return worker;
   }
@@ -151,6 +162,11 @@ export class Jobs {
     if (outcome.r !== undefined) record.result = parseJson(outcome.r);
     if (outcome.e !== undefined) record.error = parseJson(outcome.e) as JobErrorInfo;
     return record;
+  }
+
+  /** A job's own log (`ctx.log` lines; see `jobLogs`), oldest first; undefined when there is no such job. */
+  getLogs(id: string, options: GetLogsOptions = {}): Promise<JobLogPage | undefined> {
+    return readJobLogs(this.store, (queue, localId) => this.spool?.find(queue, localId) !== undefined, id, options);
   }
 
   async getJob(id: string): Promise<JobRecord | undefined> {

@@ -6,6 +6,8 @@
 export interface QueueKeys {
   /** Prefix of job hashes; a job's key is this plus its local id. */
   readonly jobBase: string;
+  /** Prefix of job logs (lists); a job's is this plus its local id (built the same way by includes/retention.lua). */
+  readonly logBase: string;
   /** The keys every script takes: the meta key, from which includes/queue.lua derives the rest. */
   readonly scriptKeys: readonly string[];
   readonly meta: string;
@@ -58,6 +60,7 @@ export function jobsKeys(keyPrefix: string): JobsKeys {
       const marker = k('k');
       keys = {
         jobBase: k('j:'),
+        logBase: k('l:'),
         groupList: (group) => `${k('j:')}g:${group}`,
         doneChannel: `${k('j:')}done`,
         inbox: (idleToken) => `${k('j:')}~in:${idleToken}`,

@@ -32,6 +32,8 @@ export class MemoryQueue {
   readonly events: RawEvent[] = [];
   paused = false;
   private readonly idempotency = new Map<string, string>();
+  /** Jobs' own logs (see append-log-1.lua), removed with their jobs. */
+  private readonly logs = new Map<string, string[]>();
   private rate = { used: 0, resetAt: 0 };
   private lastEventMs = 0;
   private eventSeq = 0;
@@ -193,6 +195,22 @@ export class MemoryQueue {
     return true;
   }
 
+  appendLogs(localId: string, token: string, lines: readonly string[], keep: number): boolean {
+    const fields = this.jobs.get(localId);
+    if (!fields || fields.c !== token || this.active.score(localId) === undefined) return false;
+    let log = this.logs.get(localId);
+    if (!log) this.logs.set(localId, (log = []));
+    log.push(...lines);
+    if (log.length > keep) log.splice(0, log.length - keep);
+    return true;
+  }
+
+  readLogs(localId: string, offset: number, count: number): { lines: string[]; total: number } | undefined {
+    if (!this.jobs.has(localId)) return undefined;
+    const log = this.logs.get(localId) ?? [];
+    return { lines: log.slice(offset, offset + count), total: log.length };
+  }
+
   maintain(now: number, limit = 500): number {
     let recovered = 0;
     for (const localId of this.active.upTo(now, limit)) {
@@ -326,6 +344,7 @@ export class MemoryQueue {
     const ik = this.jobs.get(localId)?.ik;
     if (ik !== undefined && this.idempotency.get(ik) === localId) this.idempotency.delete(ik);
     this.jobs.delete(localId);
+    this.logs.delete(localId);
     set.remove(localId);
   }
 

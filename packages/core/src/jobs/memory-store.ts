@@ -65,6 +65,25 @@ export class MemoryJobStore implements JobStore {
     return this.queue(queue).progress(localId, token, progress, Date.now());
   }
 
+  async appendLogs(
+    queue: string,
+    localId: string,
+    token: string,
+    lines: readonly string[],
+    keep: number,
+  ): Promise<boolean> {
+    return this.queue(queue).appendLogs(localId, token, lines, keep);
+  }
+
+  async readLogs(
+    queue: string,
+    localId: string,
+    offset: number,
+    count: number,
+  ): Promise<{ lines: string[]; total: number } | undefined> {
+    return this.queues.get(queue)?.readLogs(localId, offset, count);
+  }
+
   async maintain(queue: string): Promise<number> {
     return this.queue(queue).maintain(Date.now());
   }

@@ -126,6 +126,42 @@ export class RedisJobStore implements JobStore {
     return (await this.script('progress', argv)) === 1;
   }
 
+  async appendLogs(
+    queue: string,
+    localId: string,
+    token: string,
+    lines: readonly string[],
+    keep: number,
+  ): Promise<boolean> {
+    const argv = this.scriptArgs(queue);
+    argv.push(localId, token, keep, ...lines);
+    return (await this.script('append-log', argv)) === 1;
+  }
+
+  async readLogs(
+    queue: string,
+    localId: string,
+    offset: number,
+    count: number,
+  ): Promise<{ lines: string[]; total: number } | undefined> {
+    const k = this.keys.queue(queue);
+    const logKey = k.logBase + localId;
+    // One MULTI (both keys share the queue's slot): the job and its log as of one moment.
+    const replies = await this.run(() =>
+      this.redis
+        .multi()
+        .exists(k.jobBase + localId)
+        .llen(logKey)
+        .lrange(logKey, offset, offset + count - 1)
+        .exec(),
+    );
+    const [exists, total, lines] = (replies ?? []).map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    }) as [number, number, string[]];
+    return exists === 1 ? { lines, total } : undefined;
+  }
+
   async maintain(queue: string): Promise<number> {
     const { completed, failed } = this.options.retention;
     const argv = this.scriptArgs(queue);

@@ -22,6 +22,7 @@ export const SCRIPT_NAMES = [
   'remove-waiting',
   'promote',
   'progress',
+  'append-log',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

@@ -142,6 +142,18 @@ export interface JobStore {
     leaseMs: number,
   ): Promise<LeaseStatus[]>;
   progress(queue: string, localId: string, token: string, progress: string): Promise<boolean>;
+  /**
+   * Appends lines to an active job's own log, fenced by the lease token, keeping the newest `keep`.
+   * False when the lease was lost (nothing written).
+   */
+  appendLogs(queue: string, localId: string, token: string, lines: readonly string[], keep: number): Promise<boolean>;
+  /** Up to `count` of a job's log lines from `offset` (oldest kept first), and how many it holds; undefined: no such job. */
+  readLogs(
+    queue: string,
+    localId: string,
+    offset: number,
+    count: number,
+  ): Promise<{ lines: string[]; total: number } | undefined>;
   /** Stalled-lease recovery, delayed promotion and retention; returns jobs recovered. */
   maintain(queue: string): Promise<number>;
   /**

@@ -6,6 +6,8 @@ import { renewLeases } from './lease-renewal.js';
 import { every } from './periodic.js';
 import { abortAttempt, type AttemptDeps, CANCELLED_ERROR, forceEnd, runAttempt, type Running } from './attempt.js';
 import { JobAbortedError, toJobError } from './errors.js';
+import type { JobLogLevel } from './job-log.js';
+import { JobLogWriter } from './job-log-writer.js';
 import type { JobsMetrics } from './metrics.js';
 import { publicId } from './records.js';
 import type { ClaimedJob, ClaimRequest, FinishItem, JobStore, Outcome } from './store.js';
@@ -68,6 +70,8 @@ export class Worker {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly acks: AckBatcher;
   private readonly attemptDeps: AttemptDeps;
+  /** Writes `ctx.log` lines to the jobs' own logs; undefined when they are off. */
+  private readonly logWriter: JobLogWriter | undefined;
   private unsubscribe: (() => Promise<void>) | undefined;
   private startedAt = 0;
   private started = false;
@@ -79,6 +83,7 @@ export class Worker {
     private readonly logger: Logger,
     private readonly metrics: JobsMetrics | undefined,
     private readonly cancelGraceMs: number,
+    jobLog: { keep: number; level: JobLogLevel },
     options: WorkerOptions = {},
   ) {
     const settings = resolveWorkerOptions(options);
@@ -98,7 +103,14 @@ export class Worker {
       (error, message) => this.warn(error, message),
       Math.max(8, Math.ceil(this.concurrency / 2)),
     );
-    this.attemptDeps = { tasks, logger, reportProgress: this.reportProgress };
+    this.logWriter =
+      jobLog.keep > 0 ? new JobLogWriter(store, jobLog.keep, (error, message) => this.warn(error, message)) : undefined;
+    this.attemptDeps = {
+      tasks,
+      logger,
+      reportProgress: this.reportProgress,
+      jobLog: this.logWriter && { level: jobLog.level, record: this.logWriter.record },
+    };
   }
 
   /** Registers the worker and starts claiming. */
@@ -266,6 +278,8 @@ export class Worker {
       cancelled: false,
       settle: undefined,
       forcedBefore: undefined,
+      logLines: undefined,
+      logWrite: undefined,
     };
     this.running.set(id, entry);
     return entry;
@@ -288,6 +302,8 @@ export class Worker {
             error: JSON.stringify(toJobError(error)),
           }));
       const elapsedMs = performance.now() - started;
+      // Its log lines go before its outcome (see JobLogWriter.written).
+      if (entry.logLines || entry.logWrite) await this.logWriter?.written(entry);
       this.averageMs = this.averageMs === undefined ? elapsedMs : this.averageMs * 0.9 + elapsedMs * 0.1;
       this.running.delete(entry.id);
       const item = { localId: job.localId, token: job.token, outcome };

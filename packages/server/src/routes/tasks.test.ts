@@ -174,6 +174,34 @@ describe('task routes (memory backend, admin token set)', () => {
     assert.equal(missing.statusCode, 404);
   });
 
+  it("serves a job's own log with GET /tasks/:id/logs, paged, 404 for no job and 422 for bad paging", async () => {
+    const { id } = (
+      await app.fastify.inject({ method: 'POST', url: '/tasks/demo.flaky', headers: auth, payload: {} })
+    ).json<{ id: string }>();
+    await waitForState(app, id, ['completed']);
+    const response = await app.fastify.inject(`/tasks/${id}/logs`);
+    assert.equal(response.statusCode, 200);
+    const page = response.json<{ lines: Array<{ attempt: number; level: string; message: string }>; total: number }>();
+    assert.deepEqual(
+      page.lines.map((line) => `${line.attempt} ${line.level} ${line.message}`),
+      ['1 info attempt 1 of 3', '1 warn failing on purpose; the retry will succeed', '2 info attempt 2 of 3'],
+    );
+    assert.equal(page.total, 3);
+    const last = (await app.fastify.inject(`/tasks/${id}/logs?offset=2&limit=1`)).json<typeof page>();
+    assert.deepEqual(
+      last.lines.map((line) => line.message),
+      ['attempt 2 of 3'],
+    );
+    const missing = await app.fastify.inject('/tasks/default:nope/logs');
+    assert.equal(missing.statusCode, 404);
+    assert.equal(missing.json<{ error: { code: string } }>().error.code, 'E_JOB_NOT_FOUND');
+    for (const query of ['offset=-1', 'limit=0', 'limit=1001', 'limit=x', 'other=1']) {
+      const bad = await app.fastify.inject(`/tasks/${id}/logs?${query}`);
+      assert.equal(bad.statusCode, 422, query);
+      assert.equal(bad.json<{ error: { code: string } }>().error.code, 'E_VALIDATION', query);
+    }
+  });
+
   it('lists jobs by state and name with a cursor', async () => {
     for (let i = 0; i < 5; i += 1) {
       await app.fastify.inject({ method: 'POST', url: '/tasks/test.echo?delay=1h', headers: auth, payload: { i } });

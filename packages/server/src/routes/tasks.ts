@@ -140,6 +140,27 @@ export async function taskRoutes(app: FastifyInstance, options: TaskRouteOptions
   );
 
   typed.get(
+    '/tasks/:id/logs',
+    {
+      schema: {
+        summary: "A job's own log: what its handler wrote through ctx.log, oldest first (the newest lines are kept)",
+        params: idParams,
+        querystring: z
+          .object({
+            offset: z.coerce.number().int().min(0).default(0),
+            limit: z.coerce.number().int().min(1).max(1000).default(100),
+          })
+          .strict(),
+      },
+    },
+    async (request) => {
+      const page = await jobs.getLogs(request.params.id, request.query);
+      if (!page) throw new BackplaneError('E_JOB_NOT_FOUND', `no job ${request.params.id}`);
+      return page;
+    },
+  );
+
+  typed.get(
     '/tasks',
     {
       schema: {

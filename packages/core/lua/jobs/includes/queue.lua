@@ -18,6 +18,7 @@
     c completed zset (score expiry) f failed zset (score expiry) x cancelled zset (score expiry)
     e events stream                 k wake-up marker list       i idempotency hash
     G ready groups zset             ga active count per group   rl rate-limit counter
+    l:<local id> a job's own log (list of JSON lines; see append-log-1.lua)
   and the same first three arguments:
     ARGV[1] prefix of job hashes (`<prefix>:j:{queue}:`), ARGV[2] events stream cap, ARGV[3] group concurrency.
   Job hash fields: n name, d data, s state, t created, pr priority, ma max attempts, bo backoff, to timeout,

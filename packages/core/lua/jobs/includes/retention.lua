@@ -1,12 +1,12 @@
 local KC, KF, KX = queuePrefix .. 'c', queuePrefix .. 'f', queuePrefix .. 'x'
 
--- Deletes a job and frees its idempotency key. `zkey` is the set it is in (nil: none); `ik` may be
+-- Deletes a job, with its own log (append-log-1.lua), and frees its idempotency key. `zkey` is the set it is in (nil: none); `ik` may be
 -- passed when the caller already read it (false: the job has none).
 local function removeJob(zkey, lid, ik)
   local jk = base .. lid
   if ik == nil then ik = redis.call('HGET', jk, 'ik') end
   if ik and redis.call('HGET', KI, ik) == lid then redis.call('HDEL', KI, ik) end
-  redis.call('DEL', jk)
+  redis.call('DEL', jk, queuePrefix .. 'l:' .. lid)
   if zkey then redis.call('ZREM', zkey, lid) end
 end
 

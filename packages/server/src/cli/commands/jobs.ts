@@ -206,6 +206,47 @@ const get: Command = {
   },
 };
 
+interface LogLine {
+  time: number;
+  level: string;
+  message: string;
+  attempt: number;
+  fields?: Record<string, unknown>;
+}
+
+const logs: Command = {
+  name: 'jobs logs',
+  summary: "Show a job's own log (what its handler wrote through ctx.log)",
+  usage: `Usage: backplane jobs logs ID [--offset N] [--limit N]\n\nLines oldest first; the newest ones are kept (100 by default).\n\nOptions:\n${REMOTE_HELP}`,
+  options: { ...REMOTE_OPTIONS, offset: { type: 'string' }, limit: { type: 'string' } },
+  async run(args, io) {
+    const id = requireId(args, 'logs');
+    const query = new URLSearchParams();
+    const offset = integerOption(args, 'offset', 0, 1_000_000);
+    const limit = integerOption(args, 'limit', 1, 1000);
+    if (offset !== undefined) query.set('offset', String(offset));
+    if (limit !== undefined) query.set('limit', String(limit));
+    const page = await apiClient(args, io.env).call<{ lines: LogLine[]; total: number; offset: number }>(
+      'GET',
+      `/tasks/${id}/logs${query.size ? `?${query.toString()}` : ''}`,
+    );
+    if (args.values.json) {
+      printJson(io, page);
+      return 0;
+    }
+    for (const line of page.lines) {
+      const fields = line.fields ? ` ${JSON.stringify(line.fields)}` : '';
+      io.out.write(
+        `${new Date(line.time).toISOString()} ${line.level.padEnd(5)} #${line.attempt} ${line.message}${fields}\n`,
+      );
+    }
+    const shown = page.offset + page.lines.length;
+    if (page.lines.length === 0) io.err.write(`no log lines${page.total > 0 ? ` past line ${page.offset}` : ''}\n`);
+    else if (shown < page.total) io.err.write(`more: --offset ${shown} (${page.total} lines in all)\n`);
+    return 0;
+  },
+};
+
 const ls: Command = {
   name: 'jobs ls',
   summary: 'List jobs by state, name and queue',
@@ -286,6 +327,7 @@ export const jobsCommands: CommandGroup = {
   commands: [
     add,
     get,
+    logs,
     ls,
     stateChange('cancel', 'Cancel a job (aborts it if running)', 'DELETE', ''),
     stateChange('retry', 'Run a failed or cancelled job again', 'POST', '/retry'),

@@ -1,0 +1,48 @@
+import type { Running } from './attempt.js';
+import type { JobStore } from './store.js';
+
+/**
+ * Sends the `ctx.log` lines of a worker's jobs to their own logs: one call per job per tick, one call
+ * at a time per job (so lines keep their order even when a script call has to be sent again after
+ * NOSCRIPT), the newest `keep` lines held while a call is in flight.
+ */
+export class JobLogWriter {
+  constructor(
+    private readonly store: JobStore,
+    private readonly keep: number,
+    private readonly warn: (error: unknown, message: string) => void,
+  ) {}
+
+  readonly record = (entry: Running, line: string): void => {
+    const first = entry.logLines === undefined;
+    const lines = (entry.logLines ??= []);
+    lines.push(line);
+    if (lines.length > this.keep) lines.shift();
+    if (first) process.nextTick(this.flush, entry);
+  };
+
+  /**
+   * Resolves once every line the job has logged so far is written (or given up). A job's outcome waits
+   * for this: once the outcome is in, the lease is gone and a late line would be refused.
+   */
+  written(entry: Running): Promise<void> | undefined {
+    this.flush(entry);
+    return entry.logWrite;
+  }
+
+  private readonly flush = (entry: Running): void => {
+    // A write in flight takes the lines logged meanwhile when it ends.
+    if (!entry.logLines || entry.logWrite) return;
+    entry.logWrite = this.write(entry);
+  };
+
+  private async write(entry: Running): Promise<void> {
+    for (let lines = entry.logLines; lines; lines = entry.logLines) {
+      entry.logLines = undefined;
+      await this.store
+        .appendLogs(entry.queue, entry.job.localId, entry.job.token, lines, this.keep)
+        .catch((error: unknown) => this.warn(error, 'keeping job log lines failed'));
+    }
+    entry.logWrite = undefined;
+  }
+}
