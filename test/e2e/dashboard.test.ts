@@ -193,6 +193,41 @@ describe('dashboard in headless Chromium, against the service process', { skip: 
     await screenshot(page, 'jobs-failed');
   });
 
+  it("shows a job's own log on its page, live while the job runs", async (t) => {
+    const job = await enqueue('demo.render', { stepMs: 400 });
+    if (needsTaskRoutes(t, job)) return;
+    await page.goto(`${base}/dashboard/#/jobs/${encodeURIComponent(job.id)}`);
+    const log = page.getByRole('list', { name: `Log of job ${job.id}` });
+    await log.getByText('fetching assets').waitFor({ timeout: 15_000 });
+    // The first step's line is on the page while the job still runs (five steps of 400 ms).
+    assert.equal(await page.getByTestId('job-state').textContent(), 'active');
+    await page.getByTestId('job-state').getByText('completed').waitFor({ timeout: 20_000 });
+    await log.getByText('render ready').waitFor({ timeout: 5_000 });
+    assert.equal(await log.locator('li').count(), 6);
+    assert.match((await log.locator('li').first().textContent()) ?? '', /info\s+#1 fetching assets\s*\{"step":1\}/);
+
+    const flaky = await enqueue('demo.flaky', {});
+    if (needsTaskRoutes(t, flaky)) return;
+    await page.goto(`${base}/dashboard/#/jobs/${encodeURIComponent(flaky.id)}`);
+    await page.getByTestId('job-state').getByText('completed').waitFor({ timeout: 15_000 });
+    const flakyLog = page.getByRole('list', { name: `Log of job ${flaky.id}` });
+    await flakyLog.locator('li').nth(2).waitFor({ timeout: 5_000 });
+    const texts = await flakyLog.locator('li').allTextContents();
+    assert.equal(texts.length, 3, texts.join(' | '));
+    assert.match(texts[0] ?? '', /info\s+#1 attempt 1 of 3/);
+    assert.match(texts[1] ?? '', /warn\s+#1 failing on purpose; the retry will succeed/);
+    assert.match(texts[2] ?? '', /info\s+#2 attempt 2 of 3/);
+    await flakyLog.locator('li.level-warn').waitFor();
+    // Completed on its retry: the result shows, and the first attempt's error only as a note.
+    await page.getByRole('heading', { name: 'Result' }).waitFor();
+    await page.locator('pre', { hasText: '"attempt": 2' }).waitFor();
+    assert.match(
+      (await page.getByTestId('earlier-error').textContent()) ?? '',
+      /^An earlier attempt failed: the first attempt always fails/,
+    );
+    await screenshot(page, 'job-log');
+  });
+
   it('pauses and resumes a queue from the Queues page', async (t) => {
     const job = await enqueue('demo.render', {}, '?queue=dash-pause');
     if (needsTaskRoutes(t, job)) return;

@@ -158,6 +158,7 @@ describe('dashboard plugin', () => {
       '/dashboard/api/docs',
       '/dashboard/api/tasks/../metrics',
       '/dashboard/api/tasks/%2e%2e/x',
+      '/dashboard/api/tasks/job-1/logs/more',
     ]) {
       const response = await app.inject({ url, headers: { cookie: cookie! } });
       assert.equal(response.statusCode, 404, url);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { RedisConnection } from '../redis/connection.js';
-import { redisSkipReason, startRedisServer, type RedisServerHandle } from '../testing/redis-server.js';
+import { describe, it } from 'node:test';
+import type { RedisConnection } from '../redis/connection.js';
+import { privateRedisConnection } from '../testing/private-redis-connection.js';
+import { redisSkipReason } from '../testing/redis-server.js';
 import { createJobs } from './jobs.js';
 import { jobsKeys } from './keys.js';
 
@@ -19,20 +20,8 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs = 5000):
 const idleKey = (prefix: string, queue: string): string => `${jobsKeys(prefix).queue(queue).jobBase}~idle`;
 
 describe('hand-off of new jobs to idle workers on Redis', { skip }, () => {
-  let server: RedisServerHandle;
   let connection: RedisConnection;
-
-  before(async () => {
-    server = await startRedisServer();
-    connection = new RedisConnection({ name: 'jobs', url: server.url });
-    await connection.connect();
-    await connection.waitUntilUp();
-  });
-
-  after(async () => {
-    await connection.close();
-    await server.stop();
-  });
+  privateRedisConnection((opened) => (connection = opened));
 
   it('claims a new job for an idle worker inside the enqueue, and the worker runs it', async () => {
     const jobs = createJobs({ connection, keyPrefix: 'h1' });

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createLogger } from '../logger.js';
-import { RedisConnection } from '../redis/connection.js';
-import { redisSkipReason, startRedisServer, type RedisServerHandle } from '../testing/redis-server.js';
+import type { RedisConnection } from '../redis/connection.js';
+import { privateRedisConnection } from '../testing/private-redis-connection.js';
+import { redisSkipReason } from '../testing/redis-server.js';
 import { formatLogLine, parseLogLine, recordingLogger, type JobLogLevel } from './job-log.js';
 import { createJobs } from './jobs.js';
 
@@ -64,20 +65,8 @@ describe('job log lines', () => {
 });
 
 describe('job logs on Redis', { skip: redisSkipReason() }, () => {
-  let server: RedisServerHandle;
   let connection: RedisConnection;
-
-  before(async () => {
-    server = await startRedisServer();
-    connection = new RedisConnection({ name: 'jobs', url: server.url });
-    await connection.connect();
-    await connection.waitUntilUp();
-  });
-
-  after(async () => {
-    await connection.close();
-    await server.stop();
-  });
+  privateRedisConnection((opened) => (connection = opened));
 
   const logKeys = (queue: string): Promise<string[]> => connection.client.keys(`logtest:j:{${queue}}:l:*`);
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { RedisConnection } from '../redis/connection.js';
-import { redisSkipReason, startRedisServer, type RedisServerHandle } from '../testing/redis-server.js';
+import { describe, it } from 'node:test';
+import type { RedisConnection } from '../redis/connection.js';
+import { privateRedisConnection } from '../testing/private-redis-connection.js';
+import { redisSkipReason } from '../testing/redis-server.js';
 import { createJobs } from './jobs.js';
 
 const skip = redisSkipReason();
@@ -21,8 +22,8 @@ async function until(check: () => Promise<boolean>, timeoutMs = 5000): Promise<v
 }
 
 describe('waitForResult on Redis', { skip }, () => {
-  let server: RedisServerHandle;
   let connection: RedisConnection;
+  privateRedisConnection((opened) => (connection = opened));
 
   /** Reads of job outcomes and event streams sent by clients from now on (MONITOR; scripts' own calls left out). */
   async function watchReads(): Promise<{ count: () => Promise<Record<string, number>>; stop: () => Promise<void> }> {
@@ -45,18 +46,6 @@ describe('waitForResult on Redis', { skip }, () => {
       },
     };
   }
-
-  before(async () => {
-    server = await startRedisServer();
-    connection = new RedisConnection({ name: 'jobs', url: server.url });
-    await connection.connect();
-    await connection.waitUntilUp();
-  });
-
-  after(async () => {
-    await connection.close();
-    await server.stop();
-  });
 
   it('wakes on final events only: no read of the queue event stream per event', async () => {
     const jobs = createJobs({ connection, keyPrefix: 'w1' });

@@ -3,6 +3,7 @@ import { api, ApiError } from '../api.js';
 import { Card, Empty, ErrorNote, ProgressBar, StateBadge } from '../components/bits.js';
 import { dateTime, json, time } from '../format.js';
 import { FINAL_STATES, type Job, type JobProgress } from '../types.js';
+import { JobLog } from './JobLog.js';
 import { canCancel, canPromote, canRetry, cancelJob, promoteJob, retryJob } from './job-actions.js';
 
 interface TimelineEntry {
@@ -244,16 +245,23 @@ export function JobDetail({ id, readOnly }: { id: string; readOnly: boolean }) {
           <Card title="Payload" id="h-payload">
             <pre tabIndex={0}>{json(job.data)}</pre>
           </Card>
-          <Card title={job.error ? 'Error' : 'Result'} id="h-result">
-            {job.error ? (
-              <>
-                <p class="error-note">{job.error.message}</p>
-                {job.error.stack ? <pre tabIndex={0}>{job.error.stack}</pre> : null}
-              </>
-            ) : (
+          {job.error && job.state !== 'completed' ? (
+            <Card title="Error" id="h-result">
+              <p class="error-note">{job.error.message}</p>
+              {job.error.stack ? <pre tabIndex={0}>{job.error.stack}</pre> : null}
+            </Card>
+          ) : (
+            <Card title="Result" id="h-result">
               <pre tabIndex={0}>{json(job.result)}</pre>
-            )}
-          </Card>
+              {/* A job that completed on a retry keeps the error of the attempt before. */}
+              {job.error ? (
+                <p class="muted" data-testid="earlier-error">
+                  An earlier attempt failed: {job.error.message}
+                </p>
+              ) : null}
+            </Card>
+          )}
+          <JobLog id={id} changes={timeline.length + follow} running={job.state === 'active'} />
         </>
       ) : null}
       <Card title="Timeline" id="h-timeline">
