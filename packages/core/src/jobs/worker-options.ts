@@ -55,17 +55,29 @@ export function resolveWorkerOptions(options: WorkerOptions): WorkerSettings {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new InvalidArgumentError('concurrency', 'must be an integer of 1 or more', concurrency);
   }
-  const leaseMs = Math.max(100, toMilliseconds(options.lease ?? 30_000, 'lease'));
-  const heartbeatMs = Math.max(20, toMilliseconds(options.heartbeat ?? Math.floor(leaseMs / 3), 'heartbeat'));
-  const maintenanceMs = Math.max(50, toMilliseconds(options.maintenance ?? 5000, 'maintenance'));
-  const idleWaitMs = Math.max(10, toMilliseconds(options.idleWait ?? 5000, 'idleWait'));
+  // Floors below which the timers would spin rather than wait: refused, not raised behind the caller's back.
+  const leaseMs = atLeast(toMilliseconds(options.lease ?? 30_000, 'lease'), 100, 'lease');
+  const heartbeatMs = atLeast(
+    toMilliseconds(options.heartbeat ?? Math.max(20, Math.floor(leaseMs / 3)), 'heartbeat'),
+    20,
+    'heartbeat',
+  );
+  // A lease renewed no sooner than it runs out would expire between renewals.
+  if (heartbeatMs >= leaseMs) {
+    throw new InvalidArgumentError('heartbeat', `must be shorter than the lease (${leaseMs} ms)`, heartbeatMs);
+  }
+  const maintenanceMs = atLeast(toMilliseconds(options.maintenance ?? 5000, 'maintenance'), 50, 'maintenance');
+  const idleWaitMs = atLeast(toMilliseconds(options.idleWait ?? 5000, 'idleWait'), 10, 'idleWait');
   const shutdownGraceMs = toMilliseconds(options.shutdownGrace ?? 10_000, 'shutdownGrace');
   let rateLimit: ClaimRequest['rateLimit'];
   if (options.rateLimit) {
     const { max } = options.rateLimit;
     if (!Number.isInteger(max) || max < 1)
       throw new InvalidArgumentError('rateLimit.max', 'must be an integer of 1 or more', max);
-    rateLimit = { max, windowMs: Math.max(1, toMilliseconds(options.rateLimit.duration, 'rateLimit.duration')) };
+    rateLimit = {
+      max,
+      windowMs: atLeast(toMilliseconds(options.rateLimit.duration, 'rateLimit.duration'), 1, 'rateLimit.duration'),
+    };
   }
   const prefetch = options.prefetch ?? 'auto';
   if (prefetch !== 'auto' && !(Number.isInteger(prefetch) && prefetch >= 0 && prefetch <= 10_000)) {
@@ -83,4 +95,9 @@ export function resolveWorkerOptions(options: WorkerOptions): WorkerSettings {
     prefetch,
     id: options.id ?? `${hostname()}:${process.pid}:${newLocalId()}`,
   };
+}
+
+function atLeast(ms: number, floor: number, argument: string): number {
+  if (ms < floor) throw new InvalidArgumentError(argument, `must be at least ${floor} ms`, ms);
+  return ms;
 }
