@@ -46,6 +46,14 @@ describe('backplane jobs against a running server with a TypeScript task module'
     assert.equal(job.error.message, 'fixture failure');
   });
 
+  it('jobs add --wait shows the result of a job that completed on a retry, and the earlier error as such', async () => {
+    const { code, output } = await cli(['jobs', 'add', 'fixture.second-try', '--wait'], env);
+    assert.equal(code, 0, output);
+    assert.match(output, /^result\s+\{"attempt":2\}$/m);
+    assert.match(output, /^earlier error\s+first try fails$/m);
+    assert.doesNotMatch(output, /^error\s/m);
+  });
+
   it('jobs add, get, ls, cancel and wait work together', async () => {
     const added = await cli(['jobs', 'add', 'fixture.sum', '--data', '{"numbers":[1]}', '--delay', '1h'], env);
     assert.equal(added.code, 0, added.output);

@@ -53,7 +53,9 @@ function describeJob(job: Job): string {
     ['finished', ago(job.finishedAt)],
   ];
   if (job.result !== null && job.result !== undefined) rows.push(['result', JSON.stringify(job.result)]);
-  if (job.error) rows.push(['error', `${job.error.code ? `${job.error.code}: ` : ''}${job.error.message}`]);
+  // A job that completed on a retry keeps the error of the attempt before it.
+  const errorLabel = job.state === 'completed' ? 'earlier error' : 'error';
+  if (job.error) rows.push([errorLabel, `${job.error.code ? `${job.error.code}: ` : ''}${job.error.message}`]);
   return table(['field', 'value'], rows);
 }
 
