@@ -116,6 +116,31 @@ describe('backplane jobs against a running server with a TypeScript task module'
     assert.equal(missing.output.trim().split('\n').length, 1, missing.output);
   });
 
+  it('jobs logs --follow prints the lines as they come and exits with the outcome', async () => {
+    const numbers = [1, 2, 3, 4, 5, 6, 7, 8];
+    const added = await cli(['jobs', 'add', 'fixture.sum', '--data', JSON.stringify({ numbers })], env);
+    const [id] = added.output.trim().split(' ');
+    assert.ok(id, added.output);
+    // Started while the job runs (8 steps of 50 ms), so most lines arrive while it follows.
+    const followed = await cli(['jobs', 'logs', id, '--follow'], env);
+    assert.equal(followed.code, 0, followed.output);
+    assert.deepEqual(
+      followed.output
+        .trim()
+        .split('\n')
+        .map((line) => line.replace(/^\S+ info  #1 /, '')),
+      numbers.map((n) => `added ${n} {"value":${n}}`),
+    );
+    const failed = await cli(['jobs', 'add', 'fixture.fail'], env);
+    const [failedId] = failed.output.trim().split(' ');
+    assert.ok(failedId, failed.output);
+    const outcome = await cli(['jobs', 'logs', failedId, '--follow'], env);
+    assert.equal(outcome.code, 1, outcome.output);
+    const both = await cli(['jobs', 'logs', failedId, '--follow', '--json'], env);
+    assert.equal(both.code, 2);
+    assert.equal(both.output.trim(), 'backplane: --follow prints lines as they come; leave out --json');
+  });
+
   it('jobs retry-all and remove-all act on every failed job of a task, and name a bad --state', async () => {
     const clear = await cli(['jobs', 'remove-all', '--state', 'failed', '--name', 'fixture.fail'], env);
     assert.equal(clear.code, 0, clear.output);

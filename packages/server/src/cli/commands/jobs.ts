@@ -9,10 +9,11 @@ import {
   stringOption,
   type Command,
   type Io,
-  type ParsedArgs,
 } from '../command.js';
 import type { CommandGroup } from '../main.js';
+import { OUTCOME_EXIT, requireId } from './jobs-shared.js';
 import { removeAll, retryAll } from './jobs-bulk.js';
+import { logs } from './jobs-logs.js';
 import { ago, ProgressLine, table } from '../output.js';
 
 interface Job {
@@ -27,15 +28,6 @@ interface Job {
   error: { message: string; code?: string } | null;
   createdAt: number;
   finishedAt: number | null;
-}
-
-/** Exit codes of `jobs add --wait` and `jobs wait`: the job's outcome, for scripts. */
-export const OUTCOME_EXIT = { completed: 0, failed: 1, cancelled: 3, timeout: 4 } as const;
-
-function requireId(args: ParsedArgs, command: string): string {
-  const id = args.positionals[0];
-  if (!id) throw new CliError(`missing job id, as in "backplane jobs ${command} default:abc123"`, 2);
-  return encodeURIComponent(id);
 }
 
 function describeJob(job: Job): string {
@@ -204,47 +196,6 @@ const get: Command = {
     const job = await apiClient(args, io.env).call<Job>('GET', `/tasks/${requireId(args, 'get')}`);
     if (args.values.json) printJson(io, job);
     else io.out.write(describeJob(job));
-    return 0;
-  },
-};
-
-interface LogLine {
-  time: number;
-  level: string;
-  message: string;
-  attempt: number;
-  fields?: Record<string, unknown>;
-}
-
-const logs: Command = {
-  name: 'jobs logs',
-  summary: "Show a job's own log (what its handler wrote through ctx.log)",
-  usage: `Usage: backplane jobs logs ID [--offset N] [--limit N]\n\nLines oldest first; the newest ones are kept (100 by default).\n\nOptions:\n${REMOTE_HELP}`,
-  options: { ...REMOTE_OPTIONS, offset: { type: 'string' }, limit: { type: 'string' } },
-  async run(args, io) {
-    const id = requireId(args, 'logs');
-    const query = new URLSearchParams();
-    const offset = integerOption(args, 'offset', 0, 1_000_000);
-    const limit = integerOption(args, 'limit', 1, 1000);
-    if (offset !== undefined) query.set('offset', String(offset));
-    if (limit !== undefined) query.set('limit', String(limit));
-    const page = await apiClient(args, io.env).call<{ lines: LogLine[]; total: number; offset: number }>(
-      'GET',
-      `/tasks/${id}/logs${query.size ? `?${query.toString()}` : ''}`,
-    );
-    if (args.values.json) {
-      printJson(io, page);
-      return 0;
-    }
-    for (const line of page.lines) {
-      const fields = line.fields ? ` ${JSON.stringify(line.fields)}` : '';
-      io.out.write(
-        `${new Date(line.time).toISOString()} ${line.level.padEnd(5)} #${line.attempt} ${line.message}${fields}\n`,
-      );
-    }
-    const shown = page.offset + page.lines.length;
-    if (page.lines.length === 0) io.err.write(`no log lines${page.total > 0 ? ` past line ${page.offset}` : ''}\n`);
-    else if (shown < page.total) io.err.write(`more: --offset ${shown} (${page.total} lines in all)\n`);
     return 0;
   },
 };
