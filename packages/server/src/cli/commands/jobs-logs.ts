@@ -1,29 +1,17 @@
+// GET /tasks/:id/logs answers with the library's page as JSON.
+import type { JobLogLine, JobLogPage } from 'backplane';
 import type { ApiClient } from '../api-client.js';
 import { CliError } from '../cli-error.js';
 import { apiClient, integerOption, printJson, REMOTE_HELP, REMOTE_OPTIONS, type Command, type Io } from '../command.js';
 import { OUTCOME_EXIT, requireId } from './jobs-shared.js';
 
-interface LogLine {
-  time: number;
-  level: string;
-  message: string;
-  attempt: number;
-  fields?: Record<string, unknown>;
-}
-
-interface LogPage {
-  lines: LogLine[];
-  total: number;
-  offset: number;
-}
-
 const FOLLOW_EVERY_MS = 500;
 /** Lines read per look while following: the newest ones, among which the last line printed is found. */
 const FOLLOW_WINDOW = 1000;
 
-const keyOf = (line: LogLine): string => `${line.time}|${line.attempt}|${line.level}|${line.message}`;
+const keyOf = (line: JobLogLine): string => `${line.time}|${line.attempt}|${line.level}|${line.message}`;
 
-function print(io: Io, lines: readonly LogLine[]): void {
+function print(io: Io, lines: readonly JobLogLine[]): void {
   for (const line of lines) {
     const fields = line.fields ? ` ${JSON.stringify(line.fields)}` : '';
     io.out.write(
@@ -37,7 +25,7 @@ function print(io: Io, lines: readonly LogLine[]): void {
  * its newest lines only, so offsets move as old ones go: each look reads the newest lines and prints
  * those after the last one printed.
  */
-async function follow(client: ApiClient, id: string, io: Io, first: LogPage): Promise<number> {
+async function follow(client: ApiClient, id: string, io: Io, first: JobLogPage): Promise<number> {
   const last = first.lines.at(-1);
   let lastKey = last && keyOf(last);
   let total = first.total;
@@ -46,7 +34,7 @@ async function follow(client: ApiClient, id: string, io: Io, first: LogPage): Pr
     // has every one.
     const { state } = await client.call<{ state: string }>('GET', `/tasks/${id}`);
     const offset = Math.max(0, total - FOLLOW_WINDOW);
-    const page = await client.call<LogPage>('GET', `/tasks/${id}/logs?offset=${offset}&limit=${FOLLOW_WINDOW}`);
+    const page = await client.call<JobLogPage>('GET', `/tasks/${id}/logs?offset=${offset}&limit=${FOLLOW_WINDOW}`);
     total = page.total;
     let from = 0;
     if (lastKey !== undefined) {
@@ -78,7 +66,7 @@ export const logs: Command = {
     const limit = integerOption(args, 'limit', 1, 1000);
     if (offset !== undefined) query.set('offset', String(offset));
     if (limit !== undefined) query.set('limit', String(limit));
-    const page = await client.call<LogPage>('GET', `/tasks/${id}/logs${query.size ? `?${query.toString()}` : ''}`);
+    const page = await client.call<JobLogPage>('GET', `/tasks/${id}/logs${query.size ? `?${query.toString()}` : ''}`);
     if (args.values.json) {
       printJson(io, page);
       return 0;
