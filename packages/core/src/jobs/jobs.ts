@@ -5,37 +5,25 @@ import { EventHub } from './event-hub.js';
 import { changeJobs, checkRemoveJobs, checkRetryJobs, type RemoveJobsOptions, type RetryJobsOptions } from './bulk.js';
 import { checkLastEventId } from './event-ids.js';
 import { EventTails } from './event-tail.js';
+import { listJobPage, readJob, readOutcome, type ListJobsResult } from './introspection.js';
 import { readJobLogs, type GetLogsOptions, type JobLogLevel, type JobLogPage } from './job-log.js';
 import { findRecentFinalEvent, readJobEvents, readQueueEvents } from './events.js';
 import { MemoryJobStore } from './memory-store.js';
 import { createJobsMetrics, type JobsMetrics } from './metrics.js';
 import { buildJob, checkQueueName, checkTaskDefaults, DEFAULT_QUEUE } from './options.js';
-import { LocalIdSource, parseJobId, parseJson, publicId, toRecord } from './records.js';
+import { LocalIdSource, parseJobId, publicId } from './records.js';
 import { RedisJobStore } from './redis-store.js';
 import { EnqueueSpool } from './spool.js';
 import type { JobStore, NewJob } from './store.js';
 import type { Task, TaskDefinition, TaskHandler } from './tasks.js';
-import type {
-  JobErrorInfo,
-  JobEvent,
-  JobOptions,
-  JobRecord,
-  JobState,
-  ListJobsOptions,
-  TaskDefaults,
-  WorkerInfo,
-} from './types.js';
+import type { JobEvent, JobOptions, JobRecord, JobState, ListJobsOptions, TaskDefaults, WorkerInfo } from './types.js';
 import { waitOnHub } from './wait.js';
 import { Worker, type WorkerOptions } from './worker.js';
 import { resolveJobsOptions, type JobsOptions } from './jobs-options.js';
 
 export type { JobsOptions } from './jobs-options.js';
 
-export interface ListJobsResult {
-  jobs: JobRecord[];
-  /** Pass back as `cursor` for the next page; undefined on the last page. */
-  nextCursor: string | undefined;
-}
+export type { ListJobsResult } from './introspection.js';
 
 /** Durable background jobs: a task registry, producers, workers, events and introspection. */
 export class Jobs {
@@ -152,69 +140,18 @@ export class Jobs {
     return worker;
   }
 
-  /** What `waitForResult` needs of a job: its state, and its result or error (no payload read). */
-  private async getOutcome(id: string): Promise<Pick<JobRecord, 'state' | 'result' | 'error'> | undefined> {
-    const { queue, localId } = parseJobId(id);
-    if (this.spool?.find(queue, localId)) return { state: 'spooled' };
-    const outcome = await this.store.getOutcome(queue, localId);
-    if (!outcome) return undefined;
-    const record: Pick<JobRecord, 'state' | 'result' | 'error'> = { state: outcome.s as JobState };
-    if (outcome.r !== undefined) record.result = parseJson(outcome.r);
-    if (outcome.e !== undefined) record.error = parseJson(outcome.e) as JobErrorInfo;
-    return record;
-  }
-
   /** A job's own log (`ctx.log` lines; see `jobLogs`), oldest first; undefined when there is no such job. */
   getLogs(id: string, options: GetLogsOptions = {}): Promise<JobLogPage | undefined> {
     return readJobLogs(this.store, (queue, localId) => this.spool?.find(queue, localId) !== undefined, id, options);
   }
 
-  async getJob(id: string): Promise<JobRecord | undefined> {
-    const { queue, localId } = parseJobId(id);
-    const spooled = this.spool?.find(queue, localId);
-    if (spooled) {
-      const { job, spooledAt } = spooled;
-      const fields: Record<string, string> = { n: job.name, d: job.data, s: 'spooled', t: String(spooledAt) };
-      if (job.group !== '') fields.g = job.group;
-      return toRecord(queue, { localId, fields });
-    }
-    const raw = await this.store.get(queue, localId);
-    return raw ? toRecord(queue, raw) : undefined;
+  getJob(id: string): Promise<JobRecord | undefined> {
+    return readJob(this.store, this.spool, id);
   }
 
   /** Jobs of one queue in one state, oldest first (waiting: in run order), optionally of one task. */
-  async listJobs(options: ListJobsOptions = {}): Promise<ListJobsResult> {
-    const queue = checkQueueName(options.queue ?? DEFAULT_QUEUE);
-    const state = options.state ?? 'waiting';
-    if (!['waiting', 'delayed', 'active', 'completed', 'failed', 'cancelled'].includes(state)) {
-      throw new InvalidArgumentError(
-        'state',
-        'must be waiting, delayed, active, completed, failed or cancelled',
-        state,
-      );
-    }
-    const limit = options.limit ?? 50;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw new InvalidArgumentError('limit', 'must be an integer from 1 to 1000', limit);
-    }
-    let offset = options.cursor === undefined ? 0 : Number(options.cursor);
-    if (!Number.isInteger(offset) || offset < 0)
-      throw new InvalidArgumentError('cursor', 'is not a cursor from listJobs', options.cursor);
-    const jobs: JobRecord[] = [];
-    // Filtering by name reads pages until the limit is met; the cursor is the offset reached.
-    for (let pages = 0; jobs.length < limit && pages < 20; pages++) {
-      const ids = await this.store.listIds(queue, state, offset, limit - jobs.length);
-      const raws = await this.store.getMany(queue, ids);
-      offset += ids.length;
-      for (const raw of raws) {
-        if (!raw) continue;
-        const record = toRecord(queue, raw);
-        if (options.name === undefined || record.name === options.name) jobs.push(record);
-      }
-      if (ids.length === 0 || options.name === undefined) break;
-    }
-    const more = (await this.store.listIds(queue, state, offset, 1)).length > 0;
-    return { jobs, nextCursor: more ? String(offset) : undefined };
+  listJobs(options: ListJobsOptions = {}): Promise<ListJobsResult> {
+    return listJobPage(this.store, options);
   }
 
   async counts(queue: string = DEFAULT_QUEUE): Promise<Record<JobState, number>> {
@@ -306,7 +243,7 @@ export class Jobs {
       this.hubs.set(queue, hub);
     }
     return waitOnHub<TResult>(hub, id, timeoutMs, {
-      outcome: () => this.getOutcome(id),
+      outcome: () => readOutcome(this.store, this.spool, id),
       recentFinalEvent: () => findRecentFinalEvent(this.store, queue, id),
     });
   }
