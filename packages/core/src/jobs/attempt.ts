@@ -26,8 +26,10 @@ export interface Running {
   /** Ends the attempt without waiting for the handler (time limit, cancel grace, lost lease, shutdown). */
   settle: ((settled: Settled) => void) | undefined;
   forcedBefore: ForceReason | undefined;
-  /** Lines of the job's own log not yet sent (see Worker.recordLogLine). */
+  /** Lines of the job's own log not yet sent (see JobLogWriter). */
   logLines: string[] | undefined;
+  /** The newest lines its log keeps (its task's `logs.keep`, else the instance's). */
+  logKeep: number;
   /** The job's log lines being written (one write at a time): its outcome waits for them. */
   logWrite: Promise<void> | undefined;
 }
@@ -40,8 +42,14 @@ export interface AttemptDeps {
   logger: Logger;
   /** Records progress for an attempt: one function per worker. */
   reportProgress: (entry: Running, progress: string) => Promise<void>;
-  /** Keeps `ctx.log` lines at `level` or above in the job's log; undefined when job logs are off. */
-  jobLog: { level: JobLogLevel; record: (entry: Running, line: string) => void } | undefined;
+  /** Keeps `ctx.log` lines at `level` or above in the job's log, the newest `keep` (a task's `logs` wins). */
+  jobLog: {
+    keep: number;
+    level: JobLogLevel;
+    record: (entry: Running, line: string) => void;
+    /** What a context gets when its task has no `logs` of its own: undefined when `keep` is 0. */
+    keepLine: { level: JobLogLevel; record: (entry: Running, line: string) => void } | undefined;
+  };
 }
 
 export const CANCELLED_ERROR = JSON.stringify({ message: 'cancelled', code: 'E_JOB_CANCELLED' });
@@ -85,7 +93,15 @@ export async function runAttempt(entry: Running, deps: AttemptDeps): Promise<Out
     createdAt: job.createdAt,
     group: job.group,
   };
-  const context = new AttemptContext(runningJob, entry, deps.logger, deps.reportProgress, deps.jobLog);
+  // A task of its own `logs` gets its own settings; the rest share one object (none made per job).
+  const logs = task.defaults.logs;
+  let keepLine = deps.jobLog.keepLine;
+  entry.logKeep = deps.jobLog.keep;
+  if (logs) {
+    entry.logKeep = logs.keep ?? deps.jobLog.keep;
+    keepLine = entry.logKeep > 0 ? { level: logs.level ?? deps.jobLog.level, record: deps.jobLog.record } : undefined;
+  }
+  const context = new AttemptContext(runningJob, entry, deps.logger, deps.reportProgress, keepLine);
   const settled = await runHandler(entry, task.handler as TaskHandler<unknown, unknown>, data, context);
   clearTimeout(timer);
   if (entry.cancelled) return { kind: 'cancelled', error: CANCELLED_ERROR };

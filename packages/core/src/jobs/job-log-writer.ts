@@ -4,12 +4,11 @@ import type { JobStore } from './store.js';
 /**
  * Sends the `ctx.log` lines of a worker's jobs to their own logs: one call per job per tick, one call
  * at a time per job (so lines keep their order even when a script call has to be sent again after
- * NOSCRIPT), the newest `keep` lines held while a call is in flight.
+ * NOSCRIPT), the newest lines the job keeps held while a call is in flight.
  */
 export class JobLogWriter {
   constructor(
     private readonly store: JobStore,
-    private readonly keep: number,
     private readonly warn: (error: unknown, message: string) => void,
   ) {}
 
@@ -17,7 +16,7 @@ export class JobLogWriter {
     const first = entry.logLines === undefined;
     const lines = (entry.logLines ??= []);
     lines.push(line);
-    if (lines.length > this.keep) lines.shift();
+    if (lines.length > entry.logKeep) lines.shift();
     if (first) process.nextTick(this.flush, entry);
   };
 
@@ -40,7 +39,7 @@ export class JobLogWriter {
     for (let lines = entry.logLines; lines; lines = entry.logLines) {
       entry.logLines = undefined;
       await this.store
-        .appendLogs(entry.queue, entry.job.localId, entry.job.token, lines, this.keep)
+        .appendLogs(entry.queue, entry.job.localId, entry.job.token, lines, entry.logKeep)
         .catch((error: unknown) => this.warn(error, 'keeping job log lines failed'));
     }
     entry.logWrite = undefined;

@@ -48,6 +48,25 @@ const SECRET_KEYS = new Set(['password', 'token', 'authorization', 'cookie']);
 
 const rank = (level: JobLogLevel): number => JOB_LOG_LEVELS.indexOf(level);
 
+/** How much of `ctx.log` a job keeps: createJobs' `jobLogs`, or a task's `logs` over it. */
+export interface JobLogOptions {
+  /** The newest lines kept, 0 to 10,000 (0 keeps none). */
+  keep?: number;
+  /** The lowest level kept. */
+  level?: JobLogLevel;
+}
+
+/** Throws E_INVALID_ARGUMENT naming `<argument>.keep` or `<argument>.level` when either is bad. */
+export function checkJobLogOptions(options: JobLogOptions, argument: string): void {
+  const { keep, level } = options;
+  if (keep !== undefined && (!Number.isInteger(keep) || keep < 0 || keep > 10_000)) {
+    throw new InvalidArgumentError(`${argument}.keep`, 'must be an integer from 0 to 10000', keep);
+  }
+  if (level !== undefined && !JOB_LOG_LEVELS.includes(level)) {
+    throw new InvalidArgumentError(`${argument}.level`, `must be one of ${JOB_LOG_LEVELS.join(', ')}`, level);
+  }
+}
+
 function masked(value: unknown, depth: number): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (value instanceof Error) return { message: value.message, ...(hasCode(value) && { code: value.code }) };

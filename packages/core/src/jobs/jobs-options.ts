@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { toMilliseconds, type Duration } from '../util/duration.js';
-import { JOB_LOG_LEVELS, type JobLogLevel } from './job-log.js';
+import { checkJobLogOptions, type JobLogLevel, type JobLogOptions } from './job-log.js';
 import { toRetentionRule, type RetentionOption } from './options.js';
 import type { JobStoreOptions } from './store.js';
 
@@ -34,10 +34,11 @@ export interface JobsOptions {
   maxStalls?: number;
   /**
    * The job's own log: `ctx.log` calls at `level` or above are also kept with the job (the newest
-   * `keep` lines; 0 keeps none) and read with `getLogs`. The process log is unaffected.
+   * `keep` lines; 0 keeps none) and read with `getLogs`. The process log is unaffected. A task's
+   * `logs` default overrides this for its jobs.
    * @default { keep: 100, level: 'info' }
    */
-  jobLogs?: { keep?: number; level?: JobLogLevel };
+  jobLogs?: JobLogOptions;
 }
 
 export interface ResolvedJobsOptions {
@@ -62,14 +63,9 @@ export function resolveJobsOptions(options: JobsOptions): ResolvedJobsOptions {
   if (enqueuePolicy !== 'reject' && enqueuePolicy !== 'spool') {
     throw new InvalidArgumentError('enqueuePolicy', "must be 'reject' or 'spool'", enqueuePolicy);
   }
+  if (options.jobLogs !== undefined) checkJobLogOptions(options.jobLogs, 'jobLogs');
   const keep = options.jobLogs?.keep ?? 100;
-  if (!Number.isInteger(keep) || keep < 0 || keep > 10_000) {
-    throw new InvalidArgumentError('jobLogs.keep', 'must be an integer from 0 to 10000', keep);
-  }
   const level = options.jobLogs?.level ?? 'info';
-  if (!JOB_LOG_LEVELS.includes(level)) {
-    throw new InvalidArgumentError('jobLogs.level', `must be one of ${JOB_LOG_LEVELS.join(', ')}`, level);
-  }
   return {
     cancelGraceMs,
     jobLog: { keep, level },

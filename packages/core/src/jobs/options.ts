@@ -1,5 +1,6 @@
 import { BackplaneError, InvalidArgumentError } from '../errors.js';
 import { toMilliseconds, type Duration } from '../util/duration.js';
+import { checkJobLogOptions } from './job-log.js';
 import type { NewJob, RetentionRule } from './store.js';
 import type { BackoffOptions, JobOptions, JobRetention, TaskDefaults } from './types.js';
 
@@ -54,6 +55,7 @@ export function checkTaskDefaults(defaults: TaskDefaults): void {
   if (defaults.backoff !== undefined) checkBackoff(defaults.backoff, 'defaults.backoff');
   if (defaults.timeout !== undefined) toMilliseconds(defaults.timeout, 'defaults.timeout');
   if (defaults.retention !== undefined) checkJobRetention(defaults.retention, 'defaults.retention');
+  if (defaults.logs !== undefined) checkJobLogOptions(defaults.logs, 'defaults.logs');
 }
 
 /** A job's own retention in ms per outcome, as the store keeps it: -1 forever, undefined the queue's. */

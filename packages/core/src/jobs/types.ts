@@ -1,4 +1,5 @@
 import type { Duration } from '../util/duration.js';
+import type { JobLogOptions } from './job-log.js';
 
 /** Where a job is in its life; `spooled` only while the enqueue waits in a local spool for Redis. */
 export type JobState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed' | 'cancelled' | 'spooled';
@@ -59,6 +60,8 @@ export interface TaskDefaults extends Pick<
 > {
   /** Validates (and may transform) the payload at enqueue; a zod schema fits. */
   schema?: { parse(input: unknown): unknown };
+  /** What this task's jobs keep of `ctx.log`, over createJobs' `jobLogs` (`{ keep: 0 }` keeps none). */
+  logs?: JobLogOptions;
 }
 
 export interface JobProgress {

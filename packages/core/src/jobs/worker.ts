@@ -70,8 +70,8 @@ export class Worker {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly acks: AckBatcher;
   private readonly attemptDeps: AttemptDeps;
-  /** Writes `ctx.log` lines to the jobs' own logs; undefined when they are off. */
-  private readonly logWriter: JobLogWriter | undefined;
+  /** Writes `ctx.log` lines to the jobs' own logs. */
+  private readonly logWriter: JobLogWriter;
   private unsubscribe: (() => Promise<void>) | undefined;
   private startedAt = 0;
   private started = false;
@@ -103,13 +103,16 @@ export class Worker {
       (error, message) => this.warn(error, message),
       Math.max(8, Math.ceil(this.concurrency / 2)),
     );
-    this.logWriter =
-      jobLog.keep > 0 ? new JobLogWriter(store, jobLog.keep, (error, message) => this.warn(error, message)) : undefined;
+    this.logWriter = new JobLogWriter(store, (error, message) => this.warn(error, message));
     this.attemptDeps = {
       tasks,
       logger,
       reportProgress: this.reportProgress,
-      jobLog: this.logWriter && { level: jobLog.level, record: this.logWriter.record },
+      jobLog: {
+        ...jobLog,
+        record: this.logWriter.record,
+        keepLine: jobLog.keep > 0 ? { level: jobLog.level, record: this.logWriter.record } : undefined,
+      },
     };
   }
 
@@ -280,6 +283,7 @@ export class Worker {
       forcedBefore: undefined,
       logLines: undefined,
       logWrite: undefined,
+      logKeep: 0,
     };
     this.running.set(id, entry);
     return entry;
@@ -303,7 +307,7 @@ export class Worker {
           }));
       const elapsedMs = performance.now() - started;
       // Its log lines go before its outcome (see JobLogWriter.written).
-      if (entry.logLines || entry.logWrite) await this.logWriter?.written(entry);
+      if (entry.logLines || entry.logWrite) await this.logWriter.written(entry);
       this.averageMs = this.averageMs === undefined ? elapsedMs : this.averageMs * 0.9 + elapsedMs * 0.1;
       this.running.delete(entry.id);
       const item = { localId: job.localId, token: job.token, outcome };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { JobLogLine } from '../jobs/job-log.js';
+import type { JobContext } from '../jobs/tasks.js';
 import { until, type JobsSuiteHarness } from './jobs-suite-harness.js';
 
 const shape = (lines: readonly JobLogLine[] | undefined): string[] =>
@@ -119,6 +120,39 @@ export function logTests({ open, queue, start }: JobsSuiteHarness): void {
     const unlogged = await off.enqueue('loop', null);
     await off.waitForResult(unlogged, { timeout: 5000 });
     assert.deepEqual(await off.getLogs(unlogged), { lines: [], total: 0, offset: 0 });
+  });
+
+  it("lets a task keep less, or more, of its jobs' logs than the instance does", async () => {
+    const jobs = await open({ jobLogs: { keep: 3 } });
+    const q = queue();
+    const chatter = async (_: null, ctx: JobContext) => {
+      for (let i = 0; i < 4; i++) ctx.log.debug(`debug ${i}`);
+      for (let i = 0; i < 4; i++) ctx.log.info(`info ${i}`);
+      ctx.log.warn('warn');
+    };
+    jobs.defineTask('default', chatter, { queue: q });
+    jobs.defineTask('silent', chatter, { queue: q, logs: { keep: 0 } });
+    jobs.defineTask('problems', chatter, { queue: q, logs: { level: 'warn' } });
+    jobs.defineTask('verbose', chatter, { queue: q, logs: { keep: 20, level: 'debug' } });
+    await start(jobs, { queues: [q] });
+    const messages = async (task: string): Promise<string[] | undefined> => {
+      const id = await jobs.enqueue(task, null);
+      await jobs.waitForResult(id, { timeout: 5000 });
+      return (await jobs.getLogs(id))?.lines.map((line) => line.message);
+    };
+    assert.deepEqual(await messages('default'), ['info 2', 'info 3', 'warn']);
+    assert.deepEqual(await messages('silent'), []);
+    assert.deepEqual(await messages('problems'), ['warn']);
+    assert.equal((await messages('verbose'))?.length, 9);
+    for (const [logs, argument] of [
+      [{ keep: 1.5 }, 'defaults.logs.keep'],
+      [{ level: 'chatty' }, 'defaults.logs.level'],
+    ] as const) {
+      assert.throws(() => jobs.defineTask('bad', chatter, { queue: q, logs: logs as never }), {
+        code: 'E_INVALID_ARGUMENT',
+        details: { argument },
+      });
+    }
   });
 
   it("drops a job's log with the job, and keeps no line from a worker that lost the lease", async () => {
