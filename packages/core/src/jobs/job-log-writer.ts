@@ -7,9 +7,14 @@ import type { JobStore } from './store.js';
  * NOSCRIPT), the newest lines the job keeps held while a call is in flight.
  */
 export class JobLogWriter {
+  /** Failed writes since the last warning: an outage fails every job's, and one warning a while says it. */
+  private failed = 0;
+  private warnedAt = -Infinity;
+
   constructor(
     private readonly store: JobStore,
     private readonly warn: (error: unknown, message: string) => void,
+    private readonly warnEveryMs = 10_000,
   ) {}
 
   readonly record = (entry: Running, line: string): void => {
@@ -40,8 +45,20 @@ export class JobLogWriter {
       entry.logLines = undefined;
       await this.store
         .appendLogs(entry.queue, entry.job.localId, entry.job.token, lines, entry.logKeep)
-        .catch((error: unknown) => this.warn(error, 'keeping job log lines failed'));
+        .catch((error: unknown) => this.failedWrite(error));
     }
     entry.logWrite = undefined;
+  }
+
+  private failedWrite(error: unknown): void {
+    this.failed++;
+    const now = Date.now();
+    if (now - this.warnedAt < this.warnEveryMs) return;
+    this.warn(
+      error,
+      `keeping job log lines failed (${this.failed} writes since the last warning; their lines are lost)`,
+    );
+    this.warnedAt = now;
+    this.failed = 0;
   }
 }
