@@ -2,14 +2,12 @@ import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
-/** Field paths pino masks wherever they appear in a log object. */
+/** Names of fields that hold credentials: masked in the process log and in jobs' own logs. */
+export const CREDENTIAL_FIELDS = ['password', 'token', 'authorization', 'cookie'] as const;
+
+/** Field paths pino masks wherever they appear in a log object (a cookie only as a header). */
 const REDACTED_PATHS = [
-  'password',
-  '*.password',
-  'token',
-  '*.token',
-  'authorization',
-  '*.authorization',
+  ...CREDENTIAL_FIELDS.filter((name) => name !== 'cookie').flatMap((name) => [name, `*.${name}`]),
   'req.headers.authorization',
   'req.headers.cookie',
   'headers.authorization',

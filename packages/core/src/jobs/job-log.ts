@@ -1,7 +1,7 @@
 import { format } from 'node:util';
 import { InvalidArgumentError } from '../errors.js';
 import type { Bindings, ChildLoggerOptions } from 'pino';
-import type { Logger } from '../logger.js';
+import { CREDENTIAL_FIELDS, type Logger } from '../logger.js';
 import { parseJobId } from './records.js';
 import type { JobStore } from './store.js';
 
@@ -43,8 +43,8 @@ interface StoredLine {
 
 const MAX_MESSAGE_CHARS = 2000;
 const MAX_FIELDS_CHARS = 4000;
-/** The keys the process logger masks (see logger.ts), masked here at any depth too. */
-const SECRET_KEYS = new Set(['password', 'token', 'authorization', 'cookie']);
+/** Masked at any depth and in any case, as the process log masks them by path. */
+const SECRET_KEYS: ReadonlySet<string> = new Set(CREDENTIAL_FIELDS);
 
 const rank = (level: JobLogLevel): number => JOB_LOG_LEVELS.indexOf(level);
 
@@ -98,7 +98,7 @@ export function formatLogLine(level: JobLogLevel, args: readonly unknown[], atte
     try {
       json = JSON.stringify(fields);
     } catch {
-      json = undefined; // a cycle: the message alone is kept
+      json = undefined; // what JSON cannot write (a BigInt): the message alone is kept
     }
     line.f =
       json !== undefined && json.length <= MAX_FIELDS_CHARS

@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RedisConnection } from '../redis/connection.js';
 import { toMilliseconds, type Duration } from '../util/duration.js';
-import { checkJobLogOptions, type JobLogLevel, type JobLogOptions } from './job-log.js';
+import { checkJobLogOptions, type JobLogOptions } from './job-log.js';
 import { toRetentionRule, type RetentionOption } from './options.js';
 import type { JobStoreOptions } from './store.js';
 
@@ -43,7 +43,7 @@ export interface JobsOptions {
 
 export interface ResolvedJobsOptions {
   cancelGraceMs: number;
-  jobLog: { keep: number; level: JobLogLevel };
+  jobLog: Required<JobLogOptions>;
   enqueuePolicy: 'reject' | 'spool';
   store: JobStoreOptions;
 }

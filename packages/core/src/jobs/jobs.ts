@@ -6,7 +6,7 @@ import { changeJobs, checkRemoveJobs, checkRetryJobs, type RemoveJobsOptions, ty
 import { checkLastEventId } from './event-ids.js';
 import { EventTails } from './event-tail.js';
 import { listJobPage, readJob, readOutcome, type ListJobsResult } from './introspection.js';
-import { readJobLogs, type GetLogsOptions, type JobLogLevel, type JobLogPage } from './job-log.js';
+import { readJobLogs, type GetLogsOptions, type JobLogOptions, type JobLogPage } from './job-log.js';
 import { findRecentFinalEvent, readJobEvents, readQueueEvents } from './events.js';
 import { MemoryJobStore } from './memory-store.js';
 import { createJobsMetrics, type JobsMetrics } from './metrics.js';
@@ -32,7 +32,7 @@ export class Jobs {
   private readonly logger: Logger;
   private readonly metrics: JobsMetrics | undefined;
   private readonly cancelGraceMs: number;
-  private readonly jobLog: { keep: number; level: JobLogLevel };
+  private readonly jobLog: Required<JobLogOptions>;
   private readonly workers = new Set<Worker>();
   private readonly hubs = new Map<string, EventHub>();
   /** One event stream reader per queue, shared by every `events()` and `queueEvents()` iterator. */

@@ -8,6 +8,7 @@ import type {
   NewJob,
   Outcome,
   RawEvent,
+  RawLogPage,
   RetentionRule,
 } from './store.js';
 import type { JobState } from './types.js';
@@ -205,7 +206,7 @@ export class MemoryQueue {
     return true;
   }
 
-  readLogs(localId: string, offset: number, count: number): { lines: string[]; total: number } | undefined {
+  readLogs(localId: string, offset: number, count: number): RawLogPage | undefined {
     if (!this.jobs.has(localId)) return undefined;
     const log = this.logs.get(localId) ?? [];
     return { lines: log.slice(offset, offset + count), total: log.length };

@@ -15,6 +15,7 @@ import type {
   NewJob,
   RawEvent,
   RawJob,
+  RawLogPage,
 } from './store.js';
 import type { JobState, WorkerInfo } from './types.js';
 
@@ -75,12 +76,7 @@ export class MemoryJobStore implements JobStore {
     return this.queue(queue).appendLogs(localId, token, lines, keep);
   }
 
-  async readLogs(
-    queue: string,
-    localId: string,
-    offset: number,
-    count: number,
-  ): Promise<{ lines: string[]; total: number } | undefined> {
+  async readLogs(queue: string, localId: string, offset: number, count: number): Promise<RawLogPage | undefined> {
     return this.queues.get(queue)?.readLogs(localId, offset, count);
   }
 

@@ -21,6 +21,7 @@ import type {
   NewJob,
   RawEvent,
   RawJob,
+  RawLogPage,
 } from './store.js';
 import type { JobState, WorkerInfo } from './types.js';
 
@@ -138,12 +139,7 @@ export class RedisJobStore implements JobStore {
     return (await this.script('append-log', argv)) === 1;
   }
 
-  async readLogs(
-    queue: string,
-    localId: string,
-    offset: number,
-    count: number,
-  ): Promise<{ lines: string[]; total: number } | undefined> {
+  async readLogs(queue: string, localId: string, offset: number, count: number): Promise<RawLogPage | undefined> {
     const k = this.keys.queue(queue);
     const logKey = k.logBase + localId;
     // One MULTI (both keys share the queue's slot): the job and its log as of one moment.

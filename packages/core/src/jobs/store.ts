@@ -130,6 +130,12 @@ export interface JobStoreOptions {
   maxStalls: number;
 }
 
+/** A page of a job's own log as stored (JSON lines), and how many lines it holds. */
+export interface RawLogPage {
+  lines: string[];
+  total: number;
+}
+
 export interface JobStore {
   readonly kind: 'redis' | 'memory';
   add(queue: string, jobs: readonly NewJob[]): Promise<string[]>;
@@ -148,12 +154,7 @@ export interface JobStore {
    */
   appendLogs(queue: string, localId: string, token: string, lines: readonly string[], keep: number): Promise<boolean>;
   /** Up to `count` of a job's log lines from `offset` (oldest kept first), and how many it holds; undefined: no such job. */
-  readLogs(
-    queue: string,
-    localId: string,
-    offset: number,
-    count: number,
-  ): Promise<{ lines: string[]; total: number } | undefined>;
+  readLogs(queue: string, localId: string, offset: number, count: number): Promise<RawLogPage | undefined>;
   /** Stalled-lease recovery, delayed promotion and retention; returns jobs recovered. */
   maintain(queue: string): Promise<number>;
   /**

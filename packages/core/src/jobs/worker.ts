@@ -6,7 +6,7 @@ import { renewLeases } from './lease-renewal.js';
 import { every } from './periodic.js';
 import { abortAttempt, type AttemptDeps, CANCELLED_ERROR, forceEnd, runAttempt, type Running } from './attempt.js';
 import { JobAbortedError, toJobError } from './errors.js';
-import type { JobLogLevel } from './job-log.js';
+import type { JobLogOptions } from './job-log.js';
 import { JobLogWriter } from './job-log-writer.js';
 import type { JobsMetrics } from './metrics.js';
 import { publicId } from './records.js';
@@ -83,7 +83,7 @@ export class Worker {
     private readonly logger: Logger,
     private readonly metrics: JobsMetrics | undefined,
     private readonly cancelGraceMs: number,
-    jobLog: { keep: number; level: JobLogLevel },
+    jobLog: Required<JobLogOptions>,
     options: WorkerOptions = {},
   ) {
     const settings = resolveWorkerOptions(options);
