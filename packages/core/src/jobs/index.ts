@@ -4,6 +4,7 @@ export type { RemovableState, RemoveJobsOptions, RetryJobsOptions } from './bulk
 export { UnrecoverableJobError, JobFailedError, JobAbortedError } from './errors.js';
 export type { JobContext, RunningJob, Task, TaskHandler } from './tasks.js';
 export type { RetentionOption } from './options.js';
+export type { GetHistoryOptions, JobHistory } from './job-history.js';
 export type { GetLogsOptions, JobLogLevel, JobLogLine, JobLogPage } from './job-log.js';
 export {
   JOB_STATES,

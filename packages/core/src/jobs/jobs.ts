@@ -6,6 +6,7 @@ import { changeJobs, checkRemoveJobs, checkRetryJobs, type RemoveJobsOptions, ty
 import { checkLastEventId } from './event-ids.js';
 import { EventTails } from './event-tail.js';
 import { listJobPage, readJob, readOutcome, type ListJobsResult } from './introspection.js';
+import { readJobHistory, type GetHistoryOptions, type JobHistory } from './job-history.js';
 import { readJobLogs, type GetLogsOptions, type JobLogOptions, type JobLogPage } from './job-log.js';
 import { findRecentFinalEvent, readJobEvents, readQueueEvents } from './events.js';
 import { MemoryJobStore } from './memory-store.js';
@@ -143,6 +144,15 @@ export class Jobs {
   /** A job's own log (`ctx.log` lines; see `jobLogs`), oldest first; undefined when there is no such job. */
   getLogs(id: string, options: GetLogsOptions = {}): Promise<JobLogPage | undefined> {
     return readJobLogs(this.store, (queue, localId) => this.spool?.find(queue, localId) !== undefined, id, options);
+  }
+
+  /**
+   * What has happened to a job so far, read back from its queue's event stream (capped at
+   * `eventsMaxLength` events, so an old job's early events may be gone: see `complete`); undefined when
+   * there is no such job.
+   */
+  history(id: string, options: GetHistoryOptions = {}): Promise<JobHistory | undefined> {
+    return readJobHistory(this.store, (queue, localId) => this.spool?.find(queue, localId) !== undefined, id, options);
   }
 
   getJob(id: string): Promise<JobRecord | undefined> {

@@ -7,6 +7,7 @@ import { controlTests } from './jobs-suite-control.js';
 import { retentionTests } from './jobs-suite-retention.js';
 import type { JobsSuiteHarness } from './jobs-suite-harness.js';
 import { lifecycleTests } from './jobs-suite-lifecycle.js';
+import { historyTests } from './jobs-suite-history.js';
 import { logTests } from './jobs-suite-logs.js';
 import { prefetchTests } from './jobs-suite-prefetch.js';
 
@@ -53,5 +54,6 @@ export function runJobsSuite(name: string, context: JobsSuiteContext): void {
     prefetchTests(harness);
     bulkTests(harness);
     logTests(harness);
+    historyTests(harness);
   });
 }
