@@ -116,6 +116,32 @@ describe('backplane jobs against a running server with a TypeScript task module'
     assert.equal(missing.output.trim().split('\n').length, 1, missing.output);
   });
 
+  it('jobs history prints what happened to a job, oldest first, and says what the limit left out', async () => {
+    const added = await cli(['jobs', 'add', 'fixture.second-try'], env);
+    const [id] = added.output.trim().split(' ');
+    assert.ok(id, added.output);
+    assert.equal((await cli(['jobs', 'wait', id], env)).code, 0);
+    const all = await cli(['jobs', 'history', id], env);
+    assert.equal(all.code, 0, all.output);
+    const lines = all.output.trim().split('\n');
+    assert.deepEqual(
+      lines.map((line) => line.split(/\s+/)[1]),
+      ['waiting', 'active', 'retrying', 'active', 'completed'],
+      all.output,
+    );
+    assert.match(lines[0] ?? '', /^\d{4}-\d\d-\d\dT\S+Z waiting$/);
+    assert.match(lines[4] ?? '', /completed\s+\{"attempt":2\}$/);
+    const newest = await cli(['jobs', 'history', id, '--limit', '1'], env);
+    assert.equal(newest.code, 0);
+    assert.match(newest.output, /completed/);
+    assert.match(newest.output, /^\(older events left out: raise --limit \(up to 1000\)\)$/m);
+    const json = await cli(['jobs', 'history', id, '--json'], env);
+    assert.equal((JSON.parse(json.output) as { complete: boolean }).complete, true);
+    const missing = await cli(['jobs', 'history', 'default:nope'], env);
+    assert.notEqual(missing.code, 0);
+    assert.equal(missing.output.trim(), 'backplane: E_JOB_NOT_FOUND: no job default:nope');
+  });
+
   it('jobs logs --follow prints the lines as they come and exits with the outcome', async () => {
     const numbers = [1, 2, 3, 4, 5, 6, 7, 8];
     const added = await cli(['jobs', 'add', 'fixture.sum', '--data', JSON.stringify({ numbers })], env);

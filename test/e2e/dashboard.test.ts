@@ -228,6 +228,52 @@ describe('dashboard in headless Chromium, against the service process', { skip: 
     await screenshot(page, 'job-log');
   });
 
+  const historyTypes = async (id: string): Promise<string[]> => {
+    const response = await fetch(`${api}/tasks/${encodeURIComponent(id)}/history`);
+    assert.equal(response.status, 200);
+    return ((await response.json()) as { events: Array<{ type: string }> }).events.map((event) => event.type);
+  };
+  const timelineTypes = () => page.locator('.timeline li strong').allTextContents();
+
+  it("shows a finished job's timeline from its history, and a running one's continuing live without a gap", async (t) => {
+    const flaky = await enqueue('demo.flaky', {});
+    if (needsTaskRoutes(t, flaky)) return;
+    await waitForJson(
+      `${api}/tasks/${encodeURIComponent(flaky.id)}`,
+      15_000,
+      (body) => (body as Accepted).state === 'completed',
+    );
+    await page.goto(`${base}/dashboard/#/jobs/${encodeURIComponent(flaky.id)}`);
+    await page.locator('.timeline li', { hasText: 'completed' }).waitFor({ timeout: 10_000 });
+    const finished = await historyTypes(flaky.id);
+    assert.deepEqual(finished.slice(0, 2), ['waiting', 'active']);
+    assert.ok(finished.includes('retrying'), finished.join(' '));
+    // Every event since the job was made, in order, each at its own time; no stream was needed.
+    assert.deepEqual(await timelineTypes(), finished);
+    await page.getByText('Not live').waitFor();
+    const times = await page.locator('.timeline li time').allTextContents();
+    assert.ok(
+      times.every((text) => /^\d\d:\d\d:\d\d$/.test(text)),
+      times.join(' '),
+    );
+
+    // A running job: its history so far, then the live stream resumed right after it.
+    const render = await enqueue('demo.render', { stepMs: 300 });
+    if (needsTaskRoutes(t, render)) return;
+    await waitForJson(
+      `${api}/tasks/${encodeURIComponent(render.id)}`,
+      15_000,
+      (body) => ((body as { progress?: { percent?: number } }).progress?.percent ?? 0) >= 20,
+    );
+    await page.goto(`${base}/dashboard/#/jobs/${encodeURIComponent(render.id)}`);
+    await page.getByText('Live: following').waitFor({ timeout: 10_000 });
+    const early = await timelineTypes();
+    assert.deepEqual(early.slice(0, 3), ['waiting', 'active', 'progress'], early.join(' '));
+    await page.locator('.timeline li', { hasText: 'completed' }).waitFor({ timeout: 20_000 });
+    assert.deepEqual(await timelineTypes(), await historyTypes(render.id));
+    await screenshot(page, 'job-timeline');
+  });
+
   it('pauses and resumes a queue from the Queues page', async (t) => {
     const job = await enqueue('demo.render', {}, '?queue=dash-pause');
     if (needsTaskRoutes(t, job)) return;

@@ -82,36 +82,42 @@ export async function apiRoutes(app: FastifyInstance, context: ApiRouteContext):
   });
 
   // Per-job events are relayed byte for byte, so ids (and Last-Event-ID resumption) stay the service's.
-  app.get<{ Params: { id: string } }>('/api/tasks/:id/events', async (request, reply) => {
-    if (!authorize(request, reply, codec, { mutation: false, readOnly: options.readOnly })) return reply;
-    const controller = new AbortController();
-    request.raw.on('close', () => controller.abort());
-    const header = request.headers['last-event-id'];
-    let upstreamResponse: Response | null;
-    try {
-      upstreamResponse = await upstream.stream(
-        `/tasks/${encodeURIComponent(request.params.id)}/events`,
-        typeof header === 'string' ? header : undefined,
-        controller.signal,
-      );
-    } catch (error) {
-      return refuse(reply, 'E_UPSTREAM', `the job event stream is unavailable: ${(error as Error).message}`);
-    }
-    if (upstreamResponse === null) return refuse(reply, 'E_UPSTREAM', 'the service is not listening on HTTP yet');
-    if (!upstreamResponse.ok || !upstreamResponse.body) {
-      const text = await upstreamResponse.text();
-      return reply.status(upstreamResponse.status).type('application/json').send(text);
-    }
-    const stream = openEventStream(request, reply);
-    stream.signal.addEventListener('abort', () => controller.abort(), { once: true });
-    try {
-      for await (const chunk of upstreamResponse.body as AsyncIterable<Uint8Array>) stream.raw(chunk);
-    } catch {
-      // The browser left or the service closed; either way the relay is over.
-    }
-    stream.close();
-    return reply;
-  });
+  // The page resumes after the job's history with `?lastEventId=` (EventSource cannot set the header on
+  // its first request); the header, sent on a reconnect, is newer and wins.
+  app.get<{ Params: { id: string }; Querystring: { lastEventId?: unknown } }>(
+    '/api/tasks/:id/events',
+    async (request, reply) => {
+      if (!authorize(request, reply, codec, { mutation: false, readOnly: options.readOnly })) return reply;
+      const controller = new AbortController();
+      request.raw.on('close', () => controller.abort());
+      const fromQuery = request.query.lastEventId;
+      const header = request.headers['last-event-id'] ?? (typeof fromQuery === 'string' ? fromQuery : undefined);
+      let upstreamResponse: Response | null;
+      try {
+        upstreamResponse = await upstream.stream(
+          `/tasks/${encodeURIComponent(request.params.id)}/events`,
+          typeof header === 'string' ? header : undefined,
+          controller.signal,
+        );
+      } catch (error) {
+        return refuse(reply, 'E_UPSTREAM', `the job event stream is unavailable: ${(error as Error).message}`);
+      }
+      if (upstreamResponse === null) return refuse(reply, 'E_UPSTREAM', 'the service is not listening on HTTP yet');
+      if (!upstreamResponse.ok || !upstreamResponse.body) {
+        const text = await upstreamResponse.text();
+        return reply.status(upstreamResponse.status).type('application/json').send(text);
+      }
+      const stream = openEventStream(request, reply);
+      stream.signal.addEventListener('abort', () => controller.abort(), { once: true });
+      try {
+        for await (const chunk of upstreamResponse.body as AsyncIterable<Uint8Array>) stream.raw(chunk);
+      } catch {
+        // The browser left or the service closed; either way the relay is over.
+      }
+      stream.close();
+      return reply;
+    },
+  );
 
   app.route({
     method: ['GET', 'POST', 'DELETE'],

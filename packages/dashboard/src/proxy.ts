@@ -18,7 +18,7 @@ const RULES: ProxyRule[] = [
   { method: 'GET', pattern: /^\/workers$/ },
   { method: 'GET', pattern: /^\/tasks$/ },
   { method: 'GET', pattern: new RegExp(`^/tasks/${SEGMENT}$`) },
-  { method: 'GET', pattern: new RegExp(`^/tasks/${SEGMENT}/logs$`) },
+  { method: 'GET', pattern: new RegExp(`^/tasks/${SEGMENT}/(logs|history)$`) },
   { method: 'POST', pattern: /^\/cache\/clear$/ },
   { method: 'POST', pattern: new RegExp(`^/tasks/${SEGMENT}/(retry|promote)$`) },
   { method: 'POST', pattern: new RegExp(`^/queues/${SEGMENT}/(pause|resume|retry)$`) },

@@ -202,6 +202,38 @@ describe('task routes (memory backend, admin token set)', () => {
     }
   });
 
+  it("serves a job's past events with GET /tasks/:id/history, 404 for no job and 422 for a bad limit", async () => {
+    const { id } = (
+      await app.fastify.inject({ method: 'POST', url: '/tasks/demo.flaky', headers: auth, payload: {} })
+    ).json<{ id: string }>();
+    await waitForState(app, id, ['completed']);
+    const response = await app.fastify.inject(`/tasks/${id}/history`);
+    assert.equal(response.statusCode, 200);
+    const history = response.json<{ events: Array<{ id: string; jobId: string; type: string }>; complete: boolean }>();
+    const types = history.events.map((event) => event.type);
+    assert.deepEqual(types.slice(0, 2), ['waiting', 'active']);
+    assert.ok(types.includes('retrying'), types.join(' '));
+    assert.equal(types.at(-1), 'completed');
+    assert.ok(history.events.every((event) => event.jobId === id));
+    assert.equal(history.complete, true);
+    const last = (await app.fastify.inject(`/tasks/${id}/history?limit=1`)).json<
+      typeof history & { missing: string }
+    >();
+    assert.deepEqual(
+      last.events.map((event) => event.type),
+      ['completed'],
+    );
+    assert.equal(last.missing, 'limit');
+    const missing = await app.fastify.inject('/tasks/default:nope/history');
+    assert.equal(missing.statusCode, 404);
+    assert.equal(missing.json<{ error: { code: string } }>().error.code, 'E_JOB_NOT_FOUND');
+    for (const query of ['limit=0', 'limit=1001', 'limit=x', 'other=1']) {
+      const bad = await app.fastify.inject(`/tasks/${id}/history?${query}`);
+      assert.equal(bad.statusCode, 422, query);
+      assert.equal(bad.json<{ error: { code: string } }>().error.code, 'E_VALIDATION', query);
+    }
+  });
+
   it('lists jobs by state and name with a cursor', async () => {
     for (let i = 0; i < 5; i += 1) {
       await app.fastify.inject({ method: 'POST', url: '/tasks/test.echo?delay=1h', headers: auth, payload: { i } });

@@ -161,6 +161,27 @@ export async function taskRoutes(app: FastifyInstance, options: TaskRouteOptions
   );
 
   typed.get(
+    '/tasks/:id/history',
+    {
+      schema: {
+        summary:
+          "A job's past events (state changes and progress), oldest first, read back from its queue's event stream",
+        description:
+          "Each event's id starts with its time in ms. The stream is capped per queue, so an old job's early events may be gone: " +
+          '`complete` is false then, and `missing` says why (`trimmed`, `limit`: the newest `limit` are kept, `scanned`). ' +
+          'To follow a running job from there without a gap, open `/tasks/{id}/events?lastEventId=<id of the last event>`.',
+        params: idParams,
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200) }).strict(),
+      },
+    },
+    async (request) => {
+      const history = await jobs.history(request.params.id, request.query);
+      if (!history) throw new BackplaneError('E_JOB_NOT_FOUND', `no job ${request.params.id}`);
+      return history;
+    },
+  );
+
+  typed.get(
     '/tasks',
     {
       schema: {

@@ -54,11 +54,49 @@ function interpret(name: string, payload: StreamEvent): { type: string; state?: 
   return { type, ...(state === undefined ? {} : { state }), ...(progress ? { progress } : {}) };
 }
 
+/** GET /tasks/:id/history: the job's events so far, oldest first. */
+interface JobHistory {
+  events: Array<StreamEvent & { id: string; type: string }>;
+  complete: boolean;
+  missing?: 'trimmed' | 'limit' | 'scanned';
+}
+
+/** An event id is `<ms>-<seq>`: the time it happened. The snapshot has none; it is shown as of now. */
+function timeOfEventId(eventId: string): number {
+  const ms = Number(eventId.slice(0, eventId.indexOf('-')));
+  return eventId.includes('-') && Number.isFinite(ms) ? ms : Date.now();
+}
+
+function entryOf(
+  eventId: string,
+  type: string,
+  state: string | undefined,
+  progress: JobProgress | undefined,
+  index: number,
+): TimelineEntry {
+  const detail = [
+    type === 'snapshot' ? state : type === state ? '' : state,
+    progress?.percent !== undefined ? `${progress.percent}%` : '',
+    progress?.message ?? '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  return { key: `${eventId}-${index}`, at: timeOfEventId(eventId), type, detail };
+}
+
+const GAP_NOTES: Record<NonNullable<JobHistory['missing']>, string> = {
+  trimmed: 'Earlier events are gone: the queue keeps only its newest events.',
+  limit: 'Showing the newest events only.',
+  scanned: 'Events after a long stretch of the queue’s history were not searched.',
+};
+
 export function JobDetail({ id, readOnly }: { id: string; readOnly: boolean }) {
   const [job, setJob] = useState<Job | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [timeline, setTimeline] = useState<TimelineEntry[]>([]);
   const [streaming, setStreaming] = useState(false);
+  // Why the history above the live events is not whole, if it is not.
+  const [gap, setGap] = useState<JobHistory['missing']>(undefined);
   // Bumped to follow the job again after a retry: its stream ended when it finished.
   const [follow, setFollow] = useState(0);
 
@@ -76,15 +114,19 @@ export function JobDetail({ id, readOnly }: { id: string; readOnly: boolean }) {
 
   useEffect(() => {
     setJob(null);
-    setTimeline([]);
   }, [id]);
 
   useEffect(() => void load(), [id]);
 
-  // The per-job stream: progress and state changes as they happen; closed once the job is final.
+  // What happened so far, from the job's history; then the per-job stream, resumed right after the last
+  // event of that history (no gap, nothing twice), for progress and state changes as they happen. A
+  // job whose history ends with its final event needs no stream.
   useEffect(() => {
-    const source = new EventSource(`api/tasks/${encodeURIComponent(id)}/events`);
-    setStreaming(true);
+    let source: EventSource | null = null;
+    let stopped = false;
+    setTimeline([]);
+    setGap(undefined);
+
     const handle = (event: Event) => {
       const message = event as MessageEvent<string>;
       let payload: StreamEvent;
@@ -94,17 +136,7 @@ export function JobDetail({ id, readOnly }: { id: string; readOnly: boolean }) {
         return;
       }
       const { type, state, progress } = interpret(message.type, payload);
-      const detail = [
-        type === 'snapshot' ? state : type === state ? '' : state,
-        progress?.percent !== undefined ? `${progress.percent}%` : '',
-        progress?.message ?? '',
-      ]
-        .filter(Boolean)
-        .join(' · ');
-      setTimeline((entries) => [
-        ...entries,
-        { key: `${message.lastEventId}-${entries.length}`, at: Date.now(), type, detail },
-      ]);
+      setTimeline((entries) => [...entries, entryOf(message.lastEventId, type, state, progress, entries.length)]);
       setJob((current) => {
         if (!current) return current;
         const next = { ...current };
@@ -116,31 +148,58 @@ export function JobDetail({ id, readOnly }: { id: string; readOnly: boolean }) {
       // a snapshot of a finished job: a stream that connects after the end hears of it only that way.
       if (state && (type !== 'snapshot' || FINAL_STATES.has(state))) void load();
       if ((state && FINAL_STATES.has(state)) || type === 'removed') {
-        source.close();
+        source?.close();
         setStreaming(false);
       }
     };
-    for (const name of EVENT_NAMES) source.addEventListener(name, handle);
-    source.addEventListener('error', (event) => {
-      if (event instanceof MessageEvent && typeof event.data === 'string') {
-        // An `error` event the service sent (its reader failed), not a connection error.
-        let text = event.data;
-        try {
-          text = (JSON.parse(event.data) as StreamEvent).message ?? text;
-        } catch {
-          // keep the raw text
+
+    const openStream = (after: string | undefined) => {
+      const query = after === undefined ? '' : `?lastEventId=${encodeURIComponent(after)}`;
+      const stream = new EventSource(`api/tasks/${encodeURIComponent(id)}/events${query}`);
+      source = stream;
+      setStreaming(true);
+      for (const name of EVENT_NAMES) stream.addEventListener(name, handle);
+      stream.addEventListener('error', (event) => {
+        if (event instanceof MessageEvent && typeof event.data === 'string') {
+          // An `error` event the service sent (its reader failed), not a connection error.
+          let text = event.data;
+          try {
+            text = (JSON.parse(event.data) as StreamEvent).message ?? text;
+          } catch {
+            // keep the raw text
+          }
+          setTimeline((entries) => [
+            ...entries,
+            { key: `error-${entries.length}`, at: Date.now(), type: 'error', detail: text },
+          ]);
+          return;
         }
-        setTimeline((entries) => [
-          ...entries,
-          { key: `error-${entries.length}`, at: Date.now(), type: 'error', detail: text },
-        ]);
-        return;
-      }
-      // A refused stream (404, 401) ends here; a dropped one reconnects by itself with Last-Event-ID.
-      if (source.readyState === EventSource.CLOSED) setStreaming(false);
-    });
+        // A refused stream (404, 401) ends here; a dropped one reconnects by itself with Last-Event-ID.
+        if (stream.readyState === EventSource.CLOSED) setStreaming(false);
+      });
+    };
+
+    api<JobHistory>('GET', `/tasks/${encodeURIComponent(id)}/history`)
+      .then((history) => {
+        if (stopped) return;
+        setTimeline(
+          history.events.map((event, i) => {
+            const { type, state, progress } = interpret(event.type, event);
+            return entryOf(event.id, type, state, progress, i);
+          }),
+        );
+        setGap(history.missing);
+        const last = history.events.at(-1);
+        if (last && (FINAL_STATES.has(last.type) || last.type === 'removed')) return;
+        openStream(last?.id);
+      })
+      // No history (a service without the route, or a job not found yet): the stream alone, from its snapshot.
+      .catch(() => {
+        if (!stopped) openStream(undefined);
+      });
     return () => {
-      source.close();
+      stopped = true;
+      source?.close();
       setStreaming(false);
     };
   }, [id, follow]);
@@ -270,8 +329,13 @@ export function JobDetail({ id, readOnly }: { id: string; readOnly: boolean }) {
             ? 'Live: following this job’s events.'
             : 'Not live (the job is finished or its event stream is unavailable).'}
         </p>
+        {gap ? (
+          <p class="muted" data-testid="timeline-gap">
+            {GAP_NOTES[gap]}
+          </p>
+        ) : null}
         {timeline.length === 0 ? (
-          <Empty>No events received yet.</Empty>
+          <Empty>No events yet.</Empty>
         ) : (
           <ol class="timeline">
             {timeline.map((entry) => (

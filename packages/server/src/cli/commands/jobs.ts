@@ -13,6 +13,7 @@ import {
 import type { CommandGroup } from '../main.js';
 import { OUTCOME_EXIT, requireId } from './jobs-shared.js';
 import { removeAll, retryAll } from './jobs-bulk.js';
+import { history } from './jobs-history.js';
 import { logs } from './jobs-logs.js';
 import { ago, ProgressLine, table } from '../output.js';
 
@@ -281,6 +282,7 @@ export const jobsCommands: CommandGroup = {
     add,
     get,
     logs,
+    history,
     ls,
     stateChange('cancel', 'Cancel a job (aborts it if running)', 'DELETE', ''),
     stateChange('retry', 'Run a failed or cancelled job again', 'POST', '/retry'),
