@@ -86,10 +86,16 @@ describe('backplane server as a process', () => {
     });
   }
 
-  it('exits 2 for an unknown command and prints help for --help', async () => {
+  it('exits 2 for an unknown command, suggesting the likely one, and prints help for --help', async () => {
     const unknown = runBackplane(['serve'], {});
     assert.equal(await unknown.exited, 2);
-    assert.match(unknown.output(), /^backplane: unknown command "serve"/);
+    assert.equal(
+      unknown.output().trim(),
+      'backplane: unknown command "serve"; did you mean "backplane server"? run "backplane --help" for the list',
+    );
+    const sub = runBackplane(['jobs', 'list'], {});
+    assert.equal(await sub.exited, 2);
+    assert.match(sub.output(), /^backplane: unknown command "jobs list"; did you mean "backplane jobs ls"\?/);
     const help = runBackplane(['--help'], {});
     assert.equal(await help.exited, 0);
     assert.match(help.output(), /Usage: backplane <command>/);

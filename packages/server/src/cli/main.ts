@@ -6,6 +6,7 @@ import { statusCommand } from './commands/status.js';
 import { workerCommand } from './commands/worker.js';
 import { jobsCommands } from './commands/jobs.js';
 import { cacheCommands } from './commands/cache.js';
+import { suggestCommand } from './suggest.js';
 
 /** Top-level commands, and groups whose first argument picks a subcommand (`jobs add`, `cache stats`). */
 const COMMANDS: Array<Command | CommandGroup> = [
@@ -84,7 +85,14 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
     return 0;
   }
   const entry = COMMANDS.find((candidate) => candidate.name === first);
-  if (!entry) throw new CliError(`unknown command "${first}"; run "backplane --help" for the list`, 2);
+  if (!entry) {
+    const guess = suggestCommand(
+      first,
+      COMMANDS.map((candidate) => candidate.name),
+    );
+    const hint = guess ? `did you mean "backplane ${guess}"? ` : '';
+    throw new CliError(`unknown command "${first}"; ${hint}run "backplane --help" for the list`, 2);
+  }
   let command: Command;
   let args: readonly string[];
   if (isGroup(entry)) {
@@ -94,7 +102,12 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
       return sub === undefined ? 2 : 0;
     }
     const found = entry.commands.find((candidate) => candidate.name === `${entry.name} ${sub}`);
-    if (!found) throw new CliError(`unknown command "${entry.name} ${sub}"; run "backplane ${entry.name} --help"`, 2);
+    if (!found) {
+      const names = entry.commands.map((candidate) => candidate.name.slice(entry.name.length + 1));
+      const guess = suggestCommand(sub, names);
+      const hint = guess ? `did you mean "backplane ${entry.name} ${guess}"? ` : '';
+      throw new CliError(`unknown command "${entry.name} ${sub}"; ${hint}run "backplane ${entry.name} --help"`, 2);
+    }
     command = found;
     args = subArgs;
   } else {
