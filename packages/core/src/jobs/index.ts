@@ -5,6 +5,7 @@ export { UnrecoverableJobError, JobFailedError, JobAbortedError } from './errors
 export type { JobContext, RunningJob, Task, TaskHandler } from './tasks.js';
 export type { RetentionOption } from './options.js';
 export type { GetHistoryOptions, JobHistory } from './job-history.js';
+export type { TaskInfo } from './task-info.js';
 export type { GetLogsOptions, JobLogLevel, JobLogLine, JobLogPage } from './job-log.js';
 export {
   JOB_STATES,

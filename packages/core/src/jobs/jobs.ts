@@ -6,6 +6,7 @@ import { changeJobs, checkRemoveJobs, checkRetryJobs, type RemoveJobsOptions, ty
 import { checkLastEventId } from './event-ids.js';
 import { EventTails } from './event-tail.js';
 import { listJobPage, readJob, readOutcome, type ListJobsResult } from './introspection.js';
+import { describeTasks, type TaskInfo } from './task-info.js';
 import { readJobHistory, type GetHistoryOptions, type JobHistory } from './job-history.js';
 import { readJobLogs, type GetLogsOptions, type JobLogOptions, type JobLogPage } from './job-log.js';
 import { findRecentFinalEvent, readJobEvents, readQueueEvents } from './events.js';
@@ -86,6 +87,11 @@ export class Jobs {
     checkTaskDefaults(defaults);
     this.tasks.set(name, { name, handler: handler, defaults });
     return { name, enqueue: (data, options) => this.enqueue(name, data, options) };
+  }
+
+  /** The tasks defined in this process (the ones it can enqueue), by name, with their defaults. */
+  listTasks(): TaskInfo[] {
+    return describeTasks(this.tasks);
   }
 
   /** Validates and enqueues one job; returns its id. Nothing is written when validation fails. */

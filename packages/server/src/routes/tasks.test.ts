@@ -234,6 +234,18 @@ describe('task routes (memory backend, admin token set)', () => {
     }
   });
 
+  it('lists the tasks it can enqueue with GET /task-definitions', async () => {
+    const response = await app.fastify.inject('/task-definitions');
+    assert.equal(response.statusCode, 200);
+    const { tasks } = response.json<{ tasks: Array<{ name: string; queue: string; attempts: number }> }>();
+    const names = tasks.map((task) => task.name);
+    assert.ok(names.includes('demo.render') && names.includes('demo.flaky'), names.join(' '));
+    assert.deepEqual(names, [...names].sort());
+    const flaky = tasks.find((task) => task.name === 'demo.flaky');
+    assert.equal(flaky?.attempts, 3);
+    assert.equal(flaky?.queue, 'default');
+  });
+
   it('lists jobs by state and name with a cursor', async () => {
     for (let i = 0; i < 5; i += 1) {
       await app.fastify.inject({ method: 'POST', url: '/tasks/test.echo?delay=1h', headers: auth, payload: { i } });

@@ -85,6 +85,19 @@ export async function taskRoutes(app: FastifyInstance, options: TaskRouteOptions
     return { id, state: job?.state ?? 'waiting' };
   };
 
+  typed.get(
+    '/task-definitions',
+    {
+      schema: {
+        summary:
+          'The tasks this service can enqueue, by name: queue, default attempts, priority, timeout and backoff, and the payload schema',
+        description:
+          '`payloadSchema` is a JSON Schema, given when the task validates its payload with a zod schema; `validatesPayload` says whether it validates at all.',
+      },
+    },
+    async () => ({ tasks: jobs.listTasks() }),
+  );
+
   typed.post(
     '/tasks/:name',
     {
