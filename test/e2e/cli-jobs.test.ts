@@ -142,6 +142,20 @@ describe('backplane jobs against a running server with a TypeScript task module'
     assert.equal(missing.output.trim(), 'backplane: E_JOB_NOT_FOUND: no job default:nope');
   });
 
+  it('jobs tasks lists the tasks the server can enqueue, from its task module', async () => {
+    const listed = await cli(['jobs', 'tasks'], env);
+    assert.equal(listed.code, 0, listed.output);
+    const lines = listed.output.trim().split('\n');
+    assert.match(lines[0] ?? '', /^NAME\s+QUEUE\s+ATTEMPTS\s+PRIORITY\s+TIMEOUT\s+PAYLOAD$/);
+    assert.ok(
+      lines.some((line) => /^fixture\.second-try\s+default\s+2\s+0\s/.test(line)),
+      listed.output,
+    );
+    const json = await cli(['jobs', 'tasks', '--json'], env);
+    const names = (JSON.parse(json.output) as { tasks: Array<{ name: string }> }).tasks.map((task) => task.name);
+    assert.ok(names.includes('fixture.sum'), names.join(' '));
+  });
+
   it('jobs logs --follow prints the lines as they come and exits with the outcome', async () => {
     const numbers = [1, 2, 3, 4, 5, 6, 7, 8];
     const added = await cli(['jobs', 'add', 'fixture.sum', '--data', JSON.stringify({ numbers })], env);

@@ -274,6 +274,50 @@ describe('dashboard in headless Chromium, against the service process', { skip: 
     await screenshot(page, 'job-timeline');
   });
 
+  it('runs a task from the Tasks page with a payload, lands on its job, and runs it again from there', async () => {
+    await page.goto(`${base}/dashboard/#/tasks`);
+    const row = page.locator('tr[data-task="demo.render"]');
+    await row.waitFor({ timeout: 10_000 });
+    assert.match((await page.locator('tr[data-task="demo.flaky"]').textContent()) ?? '', /default\s*3/);
+    await row.getByRole('button', { name: 'Run demo.render' }).click();
+    const payload = page.getByLabel('Payload (JSON)');
+    // Not JSON: said on the page, nothing enqueued.
+    await payload.fill('{"stepMs": ');
+    await page.getByRole('button', { name: 'Enqueue' }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/The payload is not valid JSON/)
+      .waitFor();
+    assert.match(page.url(), /#\/tasks$/);
+
+    await payload.fill('{"stepMs": 40}');
+    await page.getByRole('button', { name: 'Enqueue' }).click();
+    await page.waitForURL(/#\/jobs\/default(%3A|:)/, { timeout: 10_000 });
+    const firstId = decodeURIComponent(page.url().split('#/jobs/')[1] ?? '');
+    await page.getByTestId('job-state').getByText('completed').waitFor({ timeout: 15_000 });
+    await page.locator('pre', { hasText: '"stepMs": 40' }).first().waitFor();
+
+    await page.getByRole('button', { name: 'Run again' }).click();
+    await page.waitForURL((url) => !decodeURIComponent(url.hash).endsWith(firstId), { timeout: 10_000 });
+    const secondId = decodeURIComponent(page.url().split('#/jobs/')[1] ?? '');
+    assert.notEqual(secondId, firstId);
+    await page.getByTestId('job-state').getByText('completed').waitFor({ timeout: 15_000 });
+    const again = (await (await fetch(`${api}/tasks/${encodeURIComponent(secondId)}`)).json()) as {
+      name: string;
+      data: unknown;
+    };
+    assert.equal(again.name, 'demo.render');
+    assert.deepEqual(again.data, { stepMs: 40 });
+
+    // Options go with it: a delay makes a delayed job.
+    await page.goto(`${base}/dashboard/#/tasks`);
+    await page.getByRole('button', { name: 'Run demo.flaky' }).click();
+    await page.getByLabel('Delay').fill('1h');
+    await page.getByRole('button', { name: 'Enqueue' }).click();
+    await page.getByTestId('job-state').getByText('delayed').waitFor({ timeout: 10_000 });
+    await screenshot(page, 'task-run-delayed');
+  });
+
   it('pauses and resumes a queue from the Queues page', async (t) => {
     const job = await enqueue('demo.render', {}, '?queue=dash-pause');
     if (needsTaskRoutes(t, job)) return;

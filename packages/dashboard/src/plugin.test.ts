@@ -39,9 +39,16 @@ function fakeService() {
       seen.at(-1)!.body = request.body;
       return { cleared: 2 };
     });
+    app.get('/task-definitions', async () => ({ tasks: [{ name: 'demo.render', queue: 'default' }] }));
+    app.post('/tasks/:name', { preHandler: admin }, async (request, reply) => {
+      seen.at(-1)!.body = request.body;
+      return reply.status(202).send({ id: 'default:new-1', state: 'waiting' });
+    });
     app.get('/tasks/:id/events', async (request, reply) => {
       reply.hijack();
       reply.raw.writeHead(200, { 'content-type': 'text/event-stream' });
+      const resumedAfter = request.headers['last-event-id'];
+      if (typeof resumedAfter === 'string') reply.raw.write(`: resumed after ${resumedAfter}\n\n`);
       reply.raw.write(`id: 1\nevent: progress\ndata: {"type":"progress","progress":{"percent":50}}\n\n`);
       reply.raw.end(`id: 2\nevent: state\ndata: {"type":"state","state":"completed"}\n\n`);
     });
@@ -151,6 +158,27 @@ describe('dashboard plugin', () => {
     assert.deepEqual(service.seen.at(-1)?.body, { tag: 'users' });
   });
 
+  it('lists the tasks and enqueues one with its payload and options, as an admin mutation', async () => {
+    const { cookie, csrf } = await signIn(app);
+    const list = await app.inject({ url: '/dashboard/api/task-definitions', headers: { cookie: cookie! } });
+    assert.equal(list.statusCode, 200);
+    assert.equal(list.json<{ tasks: Array<{ name: string }> }>().tasks[0]?.name, 'demo.render');
+    const enqueue = (headers: Record<string, string>) =>
+      app.inject({
+        method: 'POST',
+        url: '/dashboard/api/tasks/demo.render?delay=30s&priority=5',
+        payload: { stepMs: 50 },
+        headers: { cookie: cookie!, ...headers },
+      });
+    assert.equal((await enqueue({})).statusCode, 403);
+    const accepted = await enqueue({ 'x-csrf-token': csrf! });
+    assert.equal(accepted.statusCode, 202);
+    assert.deepEqual(accepted.json(), { id: 'default:new-1', state: 'waiting' });
+    assert.equal(service.seen.at(-1)?.url, '/tasks/demo.render?delay=30s&priority=5');
+    assert.equal(service.seen.at(-1)?.authorization, `Bearer ${TOKEN}`);
+    assert.deepEqual(service.seen.at(-1)?.body, { stepMs: 50 });
+  });
+
   it('forwards only the routes the dashboard needs', async () => {
     const { cookie } = await signIn(app);
     for (const url of [
@@ -216,6 +244,13 @@ describe('dashboard plugin, read-only and open modes', () => {
       });
       assert.equal(clear.statusCode, 403);
       assert.match(clear.json<{ error: { message: string } }>().error.message, /read-only/);
+      const enqueue = await app.inject({
+        method: 'POST',
+        url: '/dashboard/api/tasks/demo.render',
+        payload: {},
+        headers: { cookie: cookie!, 'x-csrf-token': csrf! },
+      });
+      assert.equal(enqueue.statusCode, 403);
       assert.equal((await app.inject({ url: '/dashboard/api/health', headers: { cookie: cookie! } })).statusCode, 200);
     } finally {
       await app.close();
@@ -282,5 +317,18 @@ describe('dashboard plugin over a real socket', () => {
     const text = await readEvents(response, (t) => t.includes('completed'));
     assert.match(text, /id: 1\nevent: progress\ndata: \{"type":"progress","progress":\{"percent":50\}\}/);
     assert.match(text, /id: 2\nevent: state/);
+    assert.doesNotMatch(text, /resumed after/);
+  });
+
+  it('resumes a job event stream after ?lastEventId= (EventSource sets no header on its first request), the header winning', async () => {
+    const { cookie } = await signIn(app);
+    const fromQuery = await fetch(`${base}/dashboard/api/tasks/job-1/events?lastEventId=1700000000000-3`, {
+      headers: { cookie: cookie! },
+    });
+    assert.match(await readEvents(fromQuery, (t) => t.includes('completed')), /: resumed after 1700000000000-3\n/);
+    const fromHeader = await fetch(`${base}/dashboard/api/tasks/job-1/events?lastEventId=1-1`, {
+      headers: { cookie: cookie!, 'last-event-id': '2-2' },
+    });
+    assert.match(await readEvents(fromHeader, (t) => t.includes('completed')), /: resumed after 2-2\n/);
   });
 });

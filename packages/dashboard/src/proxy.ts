@@ -17,9 +17,12 @@ const RULES: ProxyRule[] = [
   { method: 'GET', pattern: /^\/queues$/ },
   { method: 'GET', pattern: /^\/workers$/ },
   { method: 'GET', pattern: /^\/tasks$/ },
+  { method: 'GET', pattern: /^\/task-definitions$/ },
   { method: 'GET', pattern: new RegExp(`^/tasks/${SEGMENT}$`) },
   { method: 'GET', pattern: new RegExp(`^/tasks/${SEGMENT}/(logs|history)$`) },
   { method: 'POST', pattern: /^\/cache\/clear$/ },
+  // Enqueue a job of a task (the Tasks page, a job's "Run again").
+  { method: 'POST', pattern: new RegExp(`^/tasks/${SEGMENT}$`) },
   { method: 'POST', pattern: new RegExp(`^/tasks/${SEGMENT}/(retry|promote)$`) },
   { method: 'POST', pattern: new RegExp(`^/queues/${SEGMENT}/(pause|resume|retry)$`) },
   { method: 'DELETE', pattern: new RegExp(`^/tasks/${SEGMENT}$`) },

@@ -1,4 +1,5 @@
 import type { JobContext, Jobs } from 'backplane';
+import { z } from 'zod';
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
@@ -26,20 +27,30 @@ function numberField(data: unknown, field: string, fallback: number, max: number
  * fails once and then succeeds, and a long job to cancel.
  */
 export function defineDemoTasks(jobs: Jobs): void {
-  jobs.defineTask('demo.render', async (data: unknown, ctx: JobContext) => {
-    const stepMs = numberField(data, 'stepMs', 600, 60_000);
-    for (const [index, step] of RENDER_STEPS.entries()) {
-      ctx.log.info({ step: index + 1 }, step);
-      await ctx.progress(Math.round((index / RENDER_STEPS.length) * 100), step, {
-        step: index + 1,
-        of: RENDER_STEPS.length,
-      });
-      await sleep(stepMs, ctx.signal);
-    }
-    await ctx.progress(100, 'done');
-    ctx.log.info('render ready');
-    return { url: `/renders/${ctx.job.id}.mp4`, frames: 240, steps: RENDER_STEPS.length };
-  });
+  jobs.defineTask(
+    'demo.render',
+    async (data: unknown, ctx: JobContext) => {
+      const stepMs = numberField(data, 'stepMs', 600, 60_000);
+      for (const [index, step] of RENDER_STEPS.entries()) {
+        ctx.log.info({ step: index + 1 }, step);
+        await ctx.progress(Math.round((index / RENDER_STEPS.length) * 100), step, {
+          step: index + 1,
+          of: RENDER_STEPS.length,
+        });
+        await sleep(stepMs, ctx.signal);
+      }
+      await ctx.progress(100, 'done');
+      ctx.log.info('render ready');
+      return { url: `/renders/${ctx.job.id}.mp4`, frames: 240, steps: RENDER_STEPS.length };
+    },
+    {
+      // A schema, so the dashboard's Tasks page and GET /task-definitions have one to show.
+      schema: z.object({
+        title: z.string().max(200).optional().describe('A name for the render'),
+        stepMs: z.number().int().min(0).max(60_000).optional().describe('Milliseconds per step (default 600)'),
+      }),
+    },
+  );
 
   jobs.defineTask(
     'demo.flaky',

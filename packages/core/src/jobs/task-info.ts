@@ -23,7 +23,8 @@ export interface TaskInfo {
 function jsonSchemaOf(schema: unknown): Record<string, unknown> | undefined {
   if (!(schema instanceof z.ZodType)) return undefined;
   try {
-    return z.toJSONSchema(schema, { unrepresentable: 'any' }) as Record<string, unknown>;
+    // 'input': what a caller may send (an object that strips unknown keys accepts them, so no additionalProperties: false).
+    return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   } catch {
     return undefined;
   }

@@ -9,11 +9,12 @@ import { Jobs, type JobFilter } from './pages/Jobs.js';
 import { Overview } from './pages/Overview.js';
 import { Queues } from './pages/Queues.js';
 import { SignIn } from './pages/SignIn.js';
+import { Tasks } from './pages/Tasks.js';
 import { Workers } from './pages/Workers.js';
 import './styles.css';
 
 type Route =
-  | { page: 'overview' | 'queues' | 'workers' | 'cache' }
+  | { page: 'overview' | 'queues' | 'tasks' | 'workers' | 'cache' }
   | { page: 'jobs'; filter: JobFilter }
   | { page: 'job'; id: string };
 
@@ -21,6 +22,7 @@ const PAGES = [
   ['overview', 'Overview'],
   ['queues', 'Queues'],
   ['jobs', 'Jobs'],
+  ['tasks', 'Tasks'],
   ['workers', 'Workers'],
   ['cache', 'Cache'],
 ] as const;
@@ -36,7 +38,7 @@ function parseRoute(hash: string): Route {
       page: 'jobs',
       filter: { queue: params.get('queue') ?? '', state: params.get('state') ?? '', name: params.get('name') ?? '' },
     };
-  if (first === 'queues' || first === 'workers' || first === 'cache') return { page: first };
+  if (first === 'queues' || first === 'tasks' || first === 'workers' || first === 'cache') return { page: first };
   return { page: 'overview' };
 }
 
@@ -106,6 +108,7 @@ function Shell({ session, onSignOut }: { session: SessionInfo; onSignOut: () => 
           />
         ) : null}
         {route.page === 'job' ? <JobDetail id={route.id} readOnly={session.readOnly} /> : null}
+        {route.page === 'tasks' ? <Tasks readOnly={session.readOnly} /> : null}
         {route.page === 'workers' ? <Workers /> : null}
         {route.page === 'cache' ? <Cache readOnly={session.readOnly} /> : null}
       </main>

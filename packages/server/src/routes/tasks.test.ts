@@ -244,6 +244,19 @@ describe('task routes (memory backend, admin token set)', () => {
     const flaky = tasks.find((task) => task.name === 'demo.flaky');
     assert.equal(flaky?.attempts, 3);
     assert.equal(flaky?.queue, 'default');
+    // demo.render checks its payload with a zod schema, listed as JSON Schema, and refuses what breaks it.
+    const render = tasks.find((task) => task.name === 'demo.render') as
+      { validatesPayload: boolean; payloadSchema?: { properties?: Record<string, { type?: string }> } } | undefined;
+    assert.equal(render?.validatesPayload, true);
+    assert.equal(render?.payloadSchema?.properties?.stepMs?.type, 'integer');
+    const bad = await app.fastify.inject({
+      method: 'POST',
+      url: '/tasks/demo.render',
+      headers: auth,
+      payload: { stepMs: -1 },
+    });
+    assert.equal(bad.statusCode, 422);
+    assert.match(bad.json<{ error: { message: string } }>().error.message, /stepMs/);
   });
 
   it('lists jobs by state and name with a cursor', async () => {

@@ -4,6 +4,7 @@ import { Card, Empty, ErrorNote, ProgressBar, StateBadge } from '../components/b
 import { dateTime, json, time } from '../format.js';
 import { FINAL_STATES, type Job, type JobProgress } from '../types.js';
 import { JobLog } from './JobLog.js';
+import { runTask } from './Tasks.js';
 import { canCancel, canPromote, canRetry, cancelJob, promoteJob, retryJob } from './job-actions.js';
 
 interface TimelineEntry {
@@ -294,6 +295,18 @@ export function JobDetail({ id, readOnly }: { id: string; readOnly: boolean }) {
                     Retry job
                   </button>
                 ) : null}
+                <button
+                  type="button"
+                  title="Enqueue a new job of this task with the same payload, on the same queue"
+                  onClick={() => {
+                    // The page moves to the new job; an error (a task this service does not define) stays here.
+                    runTask(job.name, job.data ?? {}, { queue: job.queue }).catch((caught: unknown) =>
+                      setError(caught),
+                    );
+                  }}
+                >
+                  Run again
+                </button>
               </div>
             )}
           </>

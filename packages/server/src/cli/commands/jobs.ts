@@ -15,6 +15,7 @@ import { OUTCOME_EXIT, requireId } from './jobs-shared.js';
 import { removeAll, retryAll } from './jobs-bulk.js';
 import { history } from './jobs-history.js';
 import { logs } from './jobs-logs.js';
+import { tasks } from './jobs-tasks.js';
 import { ago, ProgressLine, table } from '../output.js';
 
 interface Job {
@@ -290,5 +291,6 @@ export const jobsCommands: CommandGroup = {
     retryAll,
     removeAll,
     wait,
+    tasks,
   ],
 };
