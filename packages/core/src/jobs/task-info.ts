@@ -24,7 +24,7 @@ function jsonSchemaOf(schema: unknown): Record<string, unknown> | undefined {
   if (!(schema instanceof z.ZodType)) return undefined;
   try {
     // 'input': what a caller may send (an object that strips unknown keys accepts them, so no additionalProperties: false).
-    return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
   } catch {
     return undefined;
   }
