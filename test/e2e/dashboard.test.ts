@@ -157,6 +157,11 @@ describe('dashboard in headless Chromium, against the service process', { skip: 
     await row.waitFor({ timeout: 10_000 });
     await row.getByText('completed').waitFor();
     await screenshot(page, 'jobs-list');
+
+    // Opened by its id from the Jobs page, as from a support ticket; a bare local id is of the queue shown.
+    await page.getByLabel('Job id').fill(job.id.slice(job.id.indexOf(':') + 1));
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('heading', { name: `Job ${job.id}` }).waitFor({ timeout: 10_000 });
   });
 
   it('cancels a running job from its page and shows it cancelled', async (t) => {

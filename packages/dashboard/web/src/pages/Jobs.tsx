@@ -37,6 +37,7 @@ export function Jobs({
   );
   const counts = queues.find((q) => q.name === view.queue)?.counts ?? {};
   const [draft, setDraft] = useState(view);
+  const [jobId, setJobId] = useState('');
   // Cursors of the pages before this one, so "Previous" needs no offset scan on the server.
   const [cursors, setCursors] = useState<(string | null)[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -120,6 +121,30 @@ export function Jobs({
           />
         </label>
         <button type="submit">Apply</button>
+      </form>
+      <form
+        class="filters"
+        role="search"
+        aria-label="Open a job by id"
+        onSubmit={(event) => {
+          event.preventDefault();
+          const typed = jobId.trim();
+          if (typed === '') return;
+          // A bare local id is taken to be of the queue shown.
+          const id = typed.includes(':') ? typed : `${draft.queue || 'default'}:${typed}`;
+          location.hash = `#/jobs/${encodeURIComponent(id)}`;
+        }}
+      >
+        <label>
+          Job id
+          <input
+            value={jobId}
+            placeholder="e.g. default:3j74Cg7k2"
+            spellcheck={false}
+            onInput={(event) => setJobId(event.currentTarget.value)}
+          />
+        </label>
+        <button type="submit">Open</button>
       </form>
       <nav class="tabs" aria-label="Job states">
         <ul>
