@@ -20,7 +20,7 @@ describe('HTTP plumbing', () => {
     await backplane.close();
   });
 
-  it('serves Prometheus text with HTTP, Redis and process metrics', async () => {
+  it('serves Prometheus text with HTTP, Redis, jobs and process metrics', async () => {
     await app.fastify.inject('/health');
     const response = await app.fastify.inject('/metrics');
     assert.equal(response.statusCode, 200);
@@ -30,6 +30,8 @@ describe('HTTP plumbing', () => {
       /backplane_http_request_duration_seconds_count\{method="GET",route="\/health",status_code="200"\} 1/,
     );
     assert.match(response.body, /backplane_process_resident_memory_bytes \d+/);
+    // Every queue's jobs by state, read when scraped.
+    assert.match(response.body, /backplane_jobs_queue_jobs\{queue="default",state="waiting"\} \d+/);
   });
 
   it('labels HTTP metrics by route template, never the raw URL', async () => {

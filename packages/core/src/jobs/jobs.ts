@@ -11,7 +11,7 @@ import { readJobHistory, type GetHistoryOptions, type JobHistory } from './job-h
 import { readJobLogs, type GetLogsOptions, type JobLogOptions, type JobLogPage } from './job-log.js';
 import { findRecentFinalEvent, readJobEvents, readQueueEvents } from './events.js';
 import { MemoryJobStore } from './memory-store.js';
-import { createJobsMetrics, type JobsMetrics } from './metrics.js';
+import { createJobsMetrics, registerQueueGauge, type JobsMetrics } from './metrics.js';
 import { buildJob, checkQueueName, checkTaskDefaults, DEFAULT_QUEUE } from './options.js';
 import { LocalIdSource, parseJobId, publicId } from './records.js';
 import { RedisJobStore } from './redis-store.js';
@@ -44,6 +44,7 @@ export class Jobs {
   private readonly knownQueues = new Set<string>();
   private readonly spool: EnqueueSpool | undefined;
   private closed = false;
+  private readonly removeQueueGauge: (() => void) | undefined;
   private readonly closing = new AbortController();
 
   constructor(options: JobsOptions = {}) {
@@ -56,6 +57,7 @@ export class Jobs {
       ? new RedisJobStore(options.connection, { ...resolved.store, keyPrefix: options.keyPrefix ?? 'bp' })
       : new MemoryJobStore(resolved.store);
     this.tails = new EventTails(this.store, this.logger);
+    this.removeQueueGauge = registerQueueGauge(options.metrics, this.store);
     if (resolved.enqueuePolicy === 'spool' && options.connection) {
       this.spool = new EnqueueSpool(this.store, options.spoolSize ?? 10_000, this.logger);
       options.connection.on('availability', (state) => {
@@ -309,6 +311,7 @@ export class Jobs {
     if (this.closed) return;
     this.closed = true;
     this.closing.abort();
+    this.removeQueueGauge?.();
     await Promise.allSettled([...this.workers].map((worker) => worker.close()));
     for (const hub of this.hubs.values()) hub.stop();
     this.tails.close();

@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Prometheus collectors of the jobs component. Labels are queue names and states, never job ids. */
 export interface JobsMetrics {
@@ -40,3 +40,43 @@ export function createJobsMetrics(registry: Registry | undefined): JobsMetrics |
     finished: (queue, state, seconds) => finished.observe({ queue, state }, seconds),
   };
 }
+
+/** What the queue gauge reads when scraped: the store's queues and their counts by state. */
+export interface QueueCountSource {
+  listQueues(): Promise<string[]>;
+  counts(queue: string): Promise<Record<string, number>>;
+}
+
+/** Queues read per scrape, at most: a scrape stays a few round trips however many queues there are. */
+export const MAX_GAUGED_QUEUES = 200;
+
+/**
+ * `backplane_jobs_queue_jobs{queue,state}`: jobs per queue and state, read from the store when scraped,
+ * so it counts every process's jobs (the counters above count this process's work only). A queue whose
+ * counts cannot be read (Redis down) has no series in that scrape rather than stale ones, and the scrape
+ * itself still succeeds; `backplane_redis_up` says why. One gauge per registry: while a `Jobs` holds it,
+ * a second one on the same registry adds none. Returns what removes it (when its `Jobs` closes), if made.
+ */
+export function registerQueueGauge(registry: Registry | undefined, source: QueueCountSource): (() => void) | undefined {
+  if (!registry || registry.getSingleMetric(QUEUE_GAUGE)) return undefined;
+  const gauge = new Gauge({
+    name: QUEUE_GAUGE,
+    help: 'Jobs per queue and state (waiting, delayed, active, completed, failed, cancelled), read from the store when scraped.',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      const queues = await source.listQueues().catch(() => [] as string[]);
+      const read = queues.slice(0, MAX_GAUGED_QUEUES);
+      const counts = await Promise.all(read.map((queue) => source.counts(queue).catch(() => undefined)));
+      this.reset();
+      read.forEach((queue, index) => {
+        for (const [state, count] of Object.entries(counts[index] ?? {})) this.set({ queue, state }, count);
+      });
+    },
+  });
+  return () => {
+    if (registry.getSingleMetric(QUEUE_GAUGE) === gauge) registry.removeSingleMetric(QUEUE_GAUGE);
+  };
+}
+
+const QUEUE_GAUGE = 'backplane_jobs_queue_jobs';
