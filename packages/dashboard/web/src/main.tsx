@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { loadSession, onSignedOut, signOut, type SessionInfo } from './api.js';
+import { loadSession, onSignedOut, signIn, signOut, type SessionInfo } from './api.js';
 import { ErrorNote } from './components/bits.js';
 import { startLive, stopLive, useLive } from './live.js';
 import { Cache } from './pages/Cache.js';
@@ -116,12 +116,24 @@ function Shell({ session, onSignOut }: { session: SessionInfo; onSignOut: () => 
   );
 }
 
+/** Set in this tab's sessionStorage by Sign out: no automatic sign-in after it. */
+const SIGNED_OUT = 'backplane.signedOut';
+
 function App() {
   const [session, setSession] = useState<SessionInfo | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   useEffect(() => {
-    loadSession().then(setSession, setError);
+    loadSession()
+      .then((loaded) => {
+        // No admin token configured (loopback only, admin API open): the sign-in page would only ask for a
+        // click, so go in at once — unless this tab just signed out, which must stay out.
+        if (!loaded.signedIn && !loaded.tokenRequired && sessionStorage.getItem(SIGNED_OUT) === null) {
+          return signIn('').catch(() => loaded);
+        }
+        return loaded;
+      })
+      .then(setSession, setError);
     return onSignedOut(() => {
       stopLive();
       setSession((current) => (current ? { ...current, signedIn: false, csrfToken: null } : current));
@@ -134,11 +146,22 @@ function App() {
 
   if (error) return <ErrorNote error={error} />;
   if (!session) return <p class="empty">Loading…</p>;
-  if (!session.signedIn) return <SignIn tokenRequired={session.tokenRequired} onSignedIn={setSession} />;
+  if (!session.signedIn) {
+    return (
+      <SignIn
+        tokenRequired={session.tokenRequired}
+        onSignedIn={(signedIn) => {
+          sessionStorage.removeItem(SIGNED_OUT);
+          setSession(signedIn);
+        }}
+      />
+    );
+  }
   return (
     <Shell
       session={session}
       onSignOut={() => {
+        sessionStorage.setItem(SIGNED_OUT, '1');
         stopLive();
         void signOut().finally(() => setSession({ ...session, signedIn: false, csrfToken: null, role: null }));
       }}
