@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
-import { checkQueueName, DEFAULT_QUEUE } from './options.js';
+import { checkInteger, checkQueueName, DEFAULT_QUEUE } from './options.js';
 import { parseJobId, parseJson, toRecord } from './records.js';
 import type { EnqueueSpool } from './spool.js';
 import type { JobStore } from './store.js';
@@ -54,10 +54,7 @@ export async function listJobPage(store: JobStore, options: ListJobsOptions): Pr
   if (!LISTABLE.includes(state)) {
     throw new InvalidArgumentError('state', 'must be waiting, delayed, active, completed, failed or cancelled', state);
   }
-  const limit = options.limit ?? 50;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-    throw new InvalidArgumentError('limit', 'must be an integer from 1 to 1000', limit);
-  }
+  const limit = checkInteger(options.limit ?? 50, 'limit', 1, 1000);
   let offset = options.cursor === undefined ? 0 : Number(options.cursor);
   if (!Number.isInteger(offset) || offset < 0)
     throw new InvalidArgumentError('cursor', 'is not a cursor from listJobs', options.cursor);

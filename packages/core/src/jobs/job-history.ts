@@ -1,6 +1,6 @@
 // A job's past events, read back from its queue's capped event stream.
-import { InvalidArgumentError } from '../errors.js';
 import { BATCH, compareEventIds } from './event-ids.js';
+import { checkInteger } from './options.js';
 import { parseJobId, TERMINAL_EVENTS, toEvent } from './records.js';
 import type { JobStore, RawEvent } from './store.js';
 import type { JobEvent } from './types.js';
@@ -39,10 +39,7 @@ export async function readJobHistory(
   id: string,
   options: GetHistoryOptions,
 ): Promise<JobHistory | undefined> {
-  const limit = options.limit ?? 200;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-    throw new InvalidArgumentError('limit', 'must be an integer from 1 to 1000', limit);
-  }
+  const limit = checkInteger(options.limit ?? 200, 'limit', 1, 1000);
   const { queue, localId } = parseJobId(id);
   // A spooled job has not reached the store: nothing has happened to it that the stream could hold.
   if (spooled(queue, localId)) return { events: [], complete: true };

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Bindings, ChildLoggerOptions } from 'pino';
 import { CREDENTIAL_FIELDS, type Logger } from '../logger.js';
 import { parseJobId } from './records.js';
+import { checkInteger } from './options.js';
 import type { JobStore } from './store.js';
 
 /**
@@ -164,10 +165,7 @@ export async function readJobLogs(
   const offset = options.offset ?? 0;
   if (!Number.isInteger(offset) || offset < 0)
     throw new InvalidArgumentError('offset', 'must be an integer of 0 or more', offset);
-  const limit = options.limit ?? 100;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-    throw new InvalidArgumentError('limit', 'must be an integer from 1 to 1000', limit);
-  }
+  const limit = checkInteger(options.limit ?? 100, 'limit', 1, 1000);
   const { queue, localId } = parseJobId(id);
   // A spooled job has not reached the store yet, so it has not run: its log is empty.
   if (spooled(queue, localId)) return { lines: [], total: 0, offset };

@@ -15,7 +15,8 @@ export function checkQueueName(queue: unknown, argument = 'queue'): string {
   return queue;
 }
 
-function checkInteger(value: unknown, argument: string, min: number, max: number): number {
+/** An integer argument within bounds, or E_INVALID_ARGUMENT naming it. */
+export function checkInteger(value: unknown, argument: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidArgumentError(argument, `must be an integer from ${min} to ${max}`, value);
   }
