@@ -4,8 +4,7 @@ import { Card, Empty, ErrorNote, ProgressBar, StateBadge } from '../components/b
 import { dateTime, json, time } from '../format.js';
 import { FINAL_STATES, type Job, type JobProgress } from '../types.js';
 import { JobLog } from './JobLog.js';
-import { runTask } from './Tasks.js';
-import { canCancel, canPromote, canRetry, cancelJob, promoteJob, retryJob } from './job-actions.js';
+import { canCancel, canPromote, canRetry, cancelJob, promoteJob, retryJob, runTask } from './job-actions.js';
 
 interface TimelineEntry {
   key: string;

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, query } from '../api.js';
+import { api, ApiError } from '../api.js';
 import { Card, Empty, ErrorNote } from '../components/bits.js';
 import { count, json } from '../format.js';
+import { runTask } from './job-actions.js';
 
 /** GET /task-definitions: what the service can enqueue. */
 interface TaskInfo {
@@ -17,15 +18,31 @@ interface TaskInfo {
 
 const seconds = (ms: number | undefined): string => (ms === undefined ? '—' : `${ms / 1000} s`);
 
-/** Enqueues a job of one task; on success the page moves to the new job. */
-export async function runTask(
-  name: string,
-  payload: unknown,
-  options: Record<string, string | number | undefined>,
-): Promise<string> {
-  const { id } = await api<{ id: string }>('POST', `/tasks/${encodeURIComponent(name)}${query(options)}`, payload);
-  location.hash = `#/jobs/${encodeURIComponent(id)}`;
-  return id;
+/** One option of the run form; empty means the task's default. A `range` makes it a number field. */
+function OptionField(props: {
+  id: string;
+  label: string;
+  placeholder: string;
+  value: string;
+  onChange: (value: string) => void;
+  range?: [number, number];
+}) {
+  const { id, label, placeholder, value, onChange, range } = props;
+  const common = {
+    placeholder,
+    value,
+    onInput: (event: { currentTarget: HTMLInputElement }) => onChange(event.currentTarget.value.trim()),
+  };
+  return (
+    <div>
+      <label for={id}>{label}</label>
+      {range ? (
+        <input id={id} type="number" min={range[0]} max={range[1]} {...common} />
+      ) : (
+        <input id={id} {...common} />
+      )}
+    </div>
+  );
 }
 
 function RunForm({ task, onClose }: { task: TaskInfo; onClose: () => void }) {
@@ -73,39 +90,29 @@ function RunForm({ task, onClose }: { task: TaskInfo; onClose: () => void }) {
           onInput={(event) => setPayload(event.currentTarget.value)}
         />
         <div class="run-options">
-          <div>
-            <label for="run-delay">Delay</label>
-            <input
-              id="run-delay"
-              placeholder="now, or 30s, 5m, 2h"
-              value={delay}
-              onInput={(event) => setDelay(event.currentTarget.value.trim())}
-            />
-          </div>
-          <div>
-            <label for="run-priority">Priority</label>
-            <input
-              id="run-priority"
-              type="number"
-              min={0}
-              max={1000}
-              placeholder={String(task.priority)}
-              value={priority}
-              onInput={(event) => setPriority(event.currentTarget.value)}
-            />
-          </div>
-          <div>
-            <label for="run-attempts">Attempts</label>
-            <input
-              id="run-attempts"
-              type="number"
-              min={1}
-              max={100}
-              placeholder={String(task.attempts)}
-              value={attempts}
-              onInput={(event) => setAttempts(event.currentTarget.value)}
-            />
-          </div>
+          <OptionField
+            id="run-delay"
+            label="Delay"
+            placeholder="now, or 30s, 5m, 2h"
+            value={delay}
+            onChange={setDelay}
+          />
+          <OptionField
+            id="run-priority"
+            label="Priority"
+            range={[0, 1000]}
+            placeholder={String(task.priority)}
+            value={priority}
+            onChange={setPriority}
+          />
+          <OptionField
+            id="run-attempts"
+            label="Attempts"
+            range={[1, 100]}
+            placeholder={String(task.attempts)}
+            value={attempts}
+            onChange={setAttempts}
+          />
         </div>
         <ErrorNote error={error} />
         <div class="actions">

@@ -1,4 +1,4 @@
-import { api } from '../api.js';
+import { api, query } from '../api.js';
 import type { Job } from '../types.js';
 
 export const canCancel = (job: Job): boolean => ['waiting', 'delayed', 'active', 'spooled'].includes(job.state);
@@ -16,4 +16,15 @@ export async function retryJob(id: string): Promise<void> {
 /** Runs a delayed job now. */
 export async function promoteJob(id: string): Promise<void> {
   await api('POST', `/tasks/${encodeURIComponent(id)}/promote`);
+}
+
+/** Enqueues a job of one task; on success the page moves to the new job. */
+export async function runTask(
+  name: string,
+  payload: unknown,
+  options: Record<string, string | number | undefined>,
+): Promise<string> {
+  const { id } = await api<{ id: string }>('POST', `/tasks/${encodeURIComponent(name)}${query(options)}`, payload);
+  location.hash = `#/jobs/${encodeURIComponent(id)}`;
+  return id;
 }
