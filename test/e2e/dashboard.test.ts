@@ -78,6 +78,17 @@ describe('dashboard in headless Chromium, against the service process', { skip: 
     return true;
   };
 
+  /**
+   * Opens a job's page from another page: a hash change alone keeps the job page mounted, and the
+   * previous job's timeline and log would show until the new job's replace them.
+   */
+  const openJob = async (id: string): Promise<void> => {
+    await page.goto(`${base}/dashboard/#/overview`);
+    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    await page.goto(`${base}/dashboard/#/jobs/${encodeURIComponent(id)}`);
+    await page.getByRole('heading', { name: `Job ${id}` }).waitFor({ timeout: 10_000 });
+  };
+
   const progressOf = (selector: string) =>
     page
       .locator(selector)
@@ -137,7 +148,7 @@ describe('dashboard in headless Chromium, against the service process', { skip: 
   it('follows a demo job to 100% on its live progress bar', async (t) => {
     const job = await enqueue('demo.render', { title: 'e2e' });
     if (needsTaskRoutes(t, job)) return;
-    await page.goto(`${base}/dashboard/#/jobs/${encodeURIComponent(job.id)}`);
+    await openJob(job.id);
     await page.getByRole('heading', { name: 'Job detail' }).waitFor();
     const seen = new Set<string>();
     const deadline = Date.now() + 30_000;
@@ -167,7 +178,7 @@ describe('dashboard in headless Chromium, against the service process', { skip: 
   it('cancels a running job from its page and shows it cancelled', async (t) => {
     const job = await enqueue('demo.long', {});
     if (needsTaskRoutes(t, job)) return;
-    await page.goto(`${base}/dashboard/#/jobs/${encodeURIComponent(job.id)}`);
+    await openJob(job.id);
     await page.getByTestId('job-state').getByText('active').waitFor({ timeout: 15_000 });
     await page.getByRole('button', { name: 'Cancel job' }).click();
     await page.getByTestId('job-state').getByText('cancelled').waitFor({ timeout: 15_000 });
@@ -187,7 +198,7 @@ describe('dashboard in headless Chromium, against the service process', { skip: 
   it('shows a failed job with its error, and the failed tab lists it', async (t) => {
     const job = await enqueue('demo.flaky', {}, '?attempts=1');
     if (needsTaskRoutes(t, job)) return;
-    await page.goto(`${base}/dashboard/#/jobs/${encodeURIComponent(job.id)}`);
+    await openJob(job.id);
     await page.getByTestId('job-state').getByText('failed').waitFor({ timeout: 15_000 });
     await page.getByRole('heading', { name: 'Error' }).waitFor();
     await page.getByText('the first attempt always fails').first().waitFor();
@@ -201,7 +212,7 @@ describe('dashboard in headless Chromium, against the service process', { skip: 
   it("shows a job's own log on its page, live while the job runs", async (t) => {
     const job = await enqueue('demo.render', { stepMs: 400 });
     if (needsTaskRoutes(t, job)) return;
-    await page.goto(`${base}/dashboard/#/jobs/${encodeURIComponent(job.id)}`);
+    await openJob(job.id);
     const log = page.getByRole('list', { name: `Log of job ${job.id}` });
     await log.getByText('fetching assets').waitFor({ timeout: 15_000 });
     // The first step's line is on the page while the job still runs (five steps of 400 ms).
@@ -213,7 +224,7 @@ describe('dashboard in headless Chromium, against the service process', { skip: 
 
     const flaky = await enqueue('demo.flaky', {});
     if (needsTaskRoutes(t, flaky)) return;
-    await page.goto(`${base}/dashboard/#/jobs/${encodeURIComponent(flaky.id)}`);
+    await openJob(flaky.id);
     await page.getByTestId('job-state').getByText('completed').waitFor({ timeout: 15_000 });
     const flakyLog = page.getByRole('list', { name: `Log of job ${flaky.id}` });
     await flakyLog.locator('li').nth(2).waitFor({ timeout: 5_000 });
@@ -239,6 +250,16 @@ describe('dashboard in headless Chromium, against the service process', { skip: 
     return ((await response.json()) as { events: Array<{ type: string }> }).events.map((event) => event.type);
   };
   const timelineTypes = () => page.locator('.timeline li strong').allTextContents();
+  /** The timeline's event types once it holds `count` entries (or what it holds after 10 s). */
+  const settledTimeline = async (count: number): Promise<string[]> => {
+    const deadline = Date.now() + 10_000;
+    let types = await timelineTypes();
+    while (types.length !== count && Date.now() < deadline) {
+      await page.waitForTimeout(50);
+      types = await timelineTypes();
+    }
+    return types;
+  };
 
   it("shows a finished job's timeline from its history, and a running one's continuing live without a gap", async (t) => {
     const flaky = await enqueue('demo.flaky', {});
@@ -248,13 +269,12 @@ describe('dashboard in headless Chromium, against the service process', { skip: 
       15_000,
       (body) => (body as Accepted).state === 'completed',
     );
-    await page.goto(`${base}/dashboard/#/jobs/${encodeURIComponent(flaky.id)}`);
-    await page.locator('.timeline li', { hasText: 'completed' }).waitFor({ timeout: 10_000 });
     const finished = await historyTypes(flaky.id);
     assert.deepEqual(finished.slice(0, 2), ['waiting', 'active']);
     assert.ok(finished.includes('retrying'), finished.join(' '));
+    await openJob(flaky.id);
     // Every event since the job was made, in order, each at its own time; no stream was needed.
-    assert.deepEqual(await timelineTypes(), finished);
+    assert.deepEqual(await settledTimeline(finished.length), finished);
     await page.getByText('Not live').waitFor();
     const times = await page.locator('.timeline li time').allTextContents();
     assert.ok(
@@ -270,12 +290,13 @@ describe('dashboard in headless Chromium, against the service process', { skip: 
       15_000,
       (body) => ((body as { progress?: { percent?: number } }).progress?.percent ?? 0) >= 20,
     );
-    await page.goto(`${base}/dashboard/#/jobs/${encodeURIComponent(render.id)}`);
+    await openJob(render.id);
     await page.getByText('Live: following').waitFor({ timeout: 10_000 });
     const early = await timelineTypes();
     assert.deepEqual(early.slice(0, 3), ['waiting', 'active', 'progress'], early.join(' '));
     await page.locator('.timeline li', { hasText: 'completed' }).waitFor({ timeout: 20_000 });
-    assert.deepEqual(await timelineTypes(), await historyTypes(render.id));
+    const all = await historyTypes(render.id);
+    assert.deepEqual(await settledTimeline(all.length), all);
     await screenshot(page, 'job-timeline');
   });
 
