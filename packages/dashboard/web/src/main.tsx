@@ -107,7 +107,8 @@ function Shell({ session, onSignOut }: { session: SessionInfo; onSignOut: () => 
             }}
           />
         ) : null}
-        {route.page === 'job' ? <JobDetail id={route.id} readOnly={session.readOnly} /> : null}
+        {/* Keyed by id: another job's page is a fresh one, never the last job's state for a frame. */}
+        {route.page === 'job' ? <JobDetail key={route.id} id={route.id} readOnly={session.readOnly} /> : null}
         {route.page === 'tasks' ? <Tasks readOnly={session.readOnly} /> : null}
         {route.page === 'workers' ? <Workers /> : null}
         {route.page === 'cache' ? <Cache readOnly={session.readOnly} /> : null}

@@ -112,10 +112,6 @@ export function JobDetail({ id, readOnly }: { id: string; readOnly: boolean }) {
         return null;
       });
 
-  useEffect(() => {
-    setJob(null);
-  }, [id]);
-
   useEffect(() => void load(), [id]);
 
   // What happened so far, from the job's history; then the per-job stream, resumed right after the last
